@@ -1,0 +1,22 @@
+// Runs `tsc` before `npm start` when dist/ is missing or older than any source file,
+// so a fresh clone needs only `npm ci` then `npm start`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function newestMtimeMs(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const mtimeMs = entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs;
+    if (mtimeMs > newest) newest = mtimeMs;
+  }
+  return newest;
+}
+
+const entry = 'dist/main.js';
+const sources = ['src', 'tsconfig.json', 'tsconfig.build.json'];
+const sourceMtimeMs = Math.max(...sources.map((p) => (statSync(p).isDirectory() ? newestMtimeMs(p) : statSync(p).mtimeMs)));
+if (!existsSync(entry) || statSync(entry).mtimeMs < sourceMtimeMs) {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+}

@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Log levels pino understands, lowest last. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** The validated, frozen settings of one vspc-proxy process. */
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly port: number;
+  readonly host: string;
+  /** Origin of the VSPC server (`https://vspc.example.com:1280`), or `null` to serve the embedded simulator. */
+  readonly vspcUrl: string | null;
+  /** Path of the PEM bundle to trust for VSPC's certificate, or `null`. */
+  readonly vspcCaFile: string | null;
+  /** Contents of {@link vspcCaFile}, read once at start. */
+  readonly vspcCa: string | null;
+  readonly vspcTlsInsecure: boolean;
+  readonly upstreamTimeoutMs: number;
+  readonly upstreamConnectTimeoutMs: number;
+  readonly upstreamMaxBodyBytes: number;
+  readonly upstreamMaxSockets: number;
+  readonly requestMaxBodyBytes: number;
+  readonly logLevel: LogLevel;
+  /** Origins allowed to call the proxy from a browser; empty: no CORS headers at all. */
+  readonly corsOrigins: readonly string[];
+  readonly readyTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly simulatorPort: number;
+  readonly simulatorTokenTtlS: number;
+}
+
+/** A setting that cannot be used; its message is the one line printed at start-up. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    readonly allowed: string,
+  ) {
+    super(`Invalid configuration: ${variable}=${JSON.stringify(value)} is not allowed; expected ${allowed}.`);
+  }
+}
+
+type Raw = Readonly<Record<string, string>>;
+
+const DEFAULTS_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../config/default.json');
+
+/** Reads `config/default.json` as the string values an environment would give. */
+export function readDefaults(path: string = DEFAULTS_PATH): Raw {
+  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`${path} must hold one JSON object of settings`);
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
+}
+
+function integer(raw: Raw, name: string, min: number, max: number): number {
+  const value = setting(raw, name);
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(name, value, `an integer from ${min} to ${max}`);
+  }
+  return parsed;
+}
+
+function boolean(raw: Raw, name: string): boolean {
+  const value = setting(raw, name).toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0' || value === '') return false;
+  throw new ConfigError(name, setting(raw, name), 'true or false');
+}
+
+function oneOf<T extends string>(raw: Raw, name: string, allowed: readonly T[]): T {
+  const value = setting(raw, name);
+  const found = allowed.find((candidate) => candidate === value);
+  if (found === undefined) throw new ConfigError(name, value, `one of ${allowed.join(', ')}`);
+  return found;
+}
+
+function setting(raw: Raw, name: string): string {
+  const value = raw[name];
+  if (value === undefined) throw new ConfigError(name, '', 'a value (config/default.json has no default for it)');
+  return value.trim();
+}
+
+const VSPC_URL_ALLOWED = 'an http(s) origin such as https://vspc.example.com:1280 (the proxy adds /api/v3)';
+
+/** Validates `VSPC_URL` and returns its origin, or `null` when unset. */
+function vspcOrigin(raw: Raw): string | null {
+  const value = setting(raw, 'VSPC_URL');
+  if (value === '') return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('VSPC_URL', value, VSPC_URL_ALLOWED);
+  }
+  const hasOnlyOrigin = (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '';
+  if (!['http:', 'https:'].includes(url.protocol) || !hasOnlyOrigin || url.username || url.password) {
+    throw new ConfigError('VSPC_URL', value, VSPC_URL_ALLOWED);
+  }
+  return url.origin;
+}
+
+function caBundle(raw: Raw): { file: string | null; pem: string | null } {
+  const file = setting(raw, 'VSPC_CA_FILE');
+  if (file === '') return { file: null, pem: null };
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError('VSPC_CA_FILE', file, 'the path of a readable PEM file');
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError('VSPC_CA_FILE', file, 'a PEM file holding at least one certificate');
+  }
+  return { file, pem };
+}
+
+function origins(raw: Raw): string[] {
+  const value = setting(raw, 'CORS_ORIGINS');
+  if (value === '') return [];
+  return value.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = null;
+    }
+    if (parsed === null || parsed.origin !== origin) {
+      throw new ConfigError('CORS_ORIGINS', value, 'a comma-separated list of origins such as https://app.example.com');
+    }
+    return origin;
+  });
+}
+
+const MAX_PORT = 65535;
+const MAX_TIMEOUT_MS = 600_000;
+const MAX_BODY_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Builds the frozen configuration from `config/default.json` overridden by the environment.
+ * Throws {@link ConfigError} for the first bad value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw = readDefaults()): Config {
+  const raw: Record<string, string> = { ...defaults };
+  for (const key of Object.keys(defaults)) {
+    const value = env[key];
+    if (value !== undefined) raw[key] = value;
+  }
+  const nodeEnv = oneOf(raw, 'NODE_ENV', NODE_ENVS);
+  const vspcUrl = vspcOrigin(raw);
+  if (vspcUrl === null && nodeEnv === 'production') {
+    throw new ConfigError('VSPC_URL', '', 'the VSPC origin when NODE_ENV=production (the demo simulator is not served in production)');
+  }
+  const ca = caBundle(raw);
+  const timeoutMs = integer(raw, 'UPSTREAM_TIMEOUT_MS', 1, MAX_TIMEOUT_MS);
+  return Object.freeze({
+    nodeEnv,
+    port: integer(raw, 'PORT', 0, MAX_PORT),
+    host: setting(raw, 'HOST') || '0.0.0.0',
+    vspcUrl,
+    vspcCaFile: ca.file,
+    vspcCa: ca.pem,
+    vspcTlsInsecure: boolean(raw, 'VSPC_TLS_INSECURE'),
+    upstreamTimeoutMs: timeoutMs,
+    upstreamConnectTimeoutMs: Math.min(integer(raw, 'UPSTREAM_CONNECT_TIMEOUT_MS', 1, MAX_TIMEOUT_MS), timeoutMs),
+    upstreamMaxBodyBytes: integer(raw, 'UPSTREAM_MAX_BODY_BYTES', 1, MAX_BODY_BYTES),
+    upstreamMaxSockets: integer(raw, 'UPSTREAM_MAX_SOCKETS', 1, 10_000),
+    requestMaxBodyBytes: integer(raw, 'REQUEST_MAX_BODY_BYTES', 1, MAX_BODY_BYTES),
+    logLevel: oneOf(raw, 'LOG_LEVEL', LOG_LEVELS),
+    corsOrigins: Object.freeze(origins(raw)),
+    readyTimeoutMs: integer(raw, 'READY_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
+    shutdownTimeoutMs: integer(raw, 'SHUTDOWN_TIMEOUT_MS', 0, MAX_TIMEOUT_MS),
+    simulatorPort: integer(raw, 'SIMULATOR_PORT', 0, MAX_PORT),
+    simulatorTokenTtlS: integer(raw, 'SIMULATOR_TOKEN_TTL_S', 1, 366 * 24 * 3600),
+  });
+}

@@ -1,0 +1,32 @@
+import type { RequestHandler } from 'express';
+
+/** Response headers a browser client may read. */
+const EXPOSED_HEADERS = ['ETag', 'Cache-Status', 'Retry-After', 'X-Request-Id', 'Location', 'Age'].join(', ');
+const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, X-Client-Version, X-Request-Id, If-None-Match, Cache-Control';
+const PREFLIGHT_MAX_AGE_S = 600;
+
+/**
+ * CORS for exactly the configured origins. With an empty list it adds nothing, so browsers
+ * on other origins cannot read answers. Preflights from allowed origins get 204.
+ */
+export function createCors(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins);
+  return (req, res, next) => {
+    if (allowed.size === 0) return next();
+    res.vary('Origin');
+    const origin = req.headers.origin;
+    if (origin === undefined || !allowed.has(origin)) return next();
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
+      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+      res.setHeader('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE_S));
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
+    next();
+  };
+}

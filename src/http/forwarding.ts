@@ -1,0 +1,54 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Request headers passed on to VSPC. Anything not listed (cookies, hop-by-hop headers,
+ * `Host`, `Accept-Encoding`, `Content-Length`) is never forwarded.
+ */
+export const FORWARDED_REQUEST_HEADERS = [
+  'authorization',
+  'accept',
+  'accept-language',
+  'content-type',
+  'x-client-version',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+] as const;
+
+/** Builds the headers VSPC receives for one request; pure. */
+export function upstreamHeaders(
+  incoming: IncomingHttpHeaders,
+  client: { address: string | undefined; protocol: 'http' | 'https' },
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = incoming[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  const prior = incoming['x-forwarded-for'];
+  const chain = [typeof prior === 'string' ? prior : prior?.join(', '), client.address].filter(
+    (part): part is string => part !== undefined && part !== '',
+  );
+  if (chain.length > 0) headers['x-forwarded-for'] = chain.join(', ');
+  headers['x-forwarded-proto'] = client.protocol;
+  return headers;
+}
+
+/** True when the request carries `Authorization: Bearer <token>` with a non-empty token. */
+export function hasBearerToken(authorization: string | undefined): boolean {
+  return authorization !== undefined && /^bearer +\S+/i.test(authorization);
+}
+
+/**
+ * VSPC answers async actions with an absolute `Location` on its own origin; the client must
+ * follow it through the proxy, so that origin is dropped (a path-absolute reference remains).
+ */
+export function rewriteLocation(location: string, upstreamOrigin: string): string {
+  let url: URL;
+  try {
+    url = new URL(location, upstreamOrigin);
+  } catch {
+    return location;
+  }
+  return url.origin === upstreamOrigin ? `${url.pathname}${url.search}` : location;
+}

@@ -1,0 +1,50 @@
+import type { RequestHandler } from 'express';
+import type { UpstreamClient } from '../upstream/client.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { sendProblem } from './problems.js';
+import { API_PREFIX } from './target.js';
+
+/** A cheap VSPC call that needs no token: any answer below 500 (401 included) proves VSPC is serving. */
+const PROBE_TARGET = `${API_PREFIX}/infrastructure/backupServers/jobs/backupCopyJobs?limit=1`;
+/** A probe result is reused this long, so frequent health checks do not become VSPC load. */
+const PROBE_REUSE_MS = 1000;
+
+export type Readiness = { ready: true; upstreamStatus: number } | { ready: false; reason: string };
+
+/** `GET /healthz`: the process is alive. Never calls VSPC. */
+export const healthz: RequestHandler = (_req, res) => {
+  res.setHeader('Cache-Control', 'no-store');
+  res.json({ status: 'ok' });
+};
+
+/** Builds `GET /readyz`: 200 when VSPC answered within `timeoutMs`, else 503 problem+json. */
+export function createReadyz(upstream: UpstreamClient, timeoutMs: number, now: () => number = Date.now): RequestHandler {
+  let last: { at: number; result: Promise<Readiness> } | null = null;
+
+  async function probe(): Promise<Readiness> {
+    try {
+      const answer = await upstream.request({
+        method: 'GET',
+        target: PROBE_TARGET,
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (answer.status >= 500) return { ready: false, reason: `VSPC answered ${answer.status}.` };
+      return { ready: true, upstreamStatus: answer.status };
+    } catch (error) {
+      const failure = error instanceof UpstreamError ? error.failure : 'other';
+      const reason = failure === 'aborted' ? `VSPC did not answer within ${timeoutMs} ms.` : `VSPC is unreachable (${failure}).`;
+      return { ready: false, reason };
+    }
+  }
+
+  return async (req, res) => {
+    if (last === null || now() - last.at >= PROBE_REUSE_MS) last = { at: now(), result: probe() };
+    const readiness = await last.result;
+    if (!readiness.ready) {
+      return sendProblem(res, 'not-ready', readiness.reason, { instance: req.path, requestId: String(req.id) });
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: 'ready', vspc: { status: readiness.upstreamStatus } });
+  };
+}

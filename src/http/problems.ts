@@ -1,0 +1,86 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * The one catalog of errors vspc-proxy itself answers with. Each becomes an
+ * `application/problem+json` body (RFC 9457) whose `type` and `code` are stable.
+ * Errors VSPC answers are passed through with VSPC's own body instead.
+ */
+export const PROBLEMS = {
+  'bad-request': { status: 400, title: 'Bad request' },
+  'bad-path': { status: 400, title: 'Path not allowed' },
+  unauthorized: { status: 401, title: 'Bearer token required' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'payload-too-large': { status: 413, title: 'Request body too large' },
+  'upstream-unreachable': { status: 502, title: 'VSPC unreachable' },
+  'upstream-body-too-large': { status: 502, title: 'VSPC response too large' },
+  'upstream-bad-response': { status: 502, title: 'Bad response from VSPC' },
+  'upstream-timeout': { status: 504, title: 'VSPC did not answer in time' },
+  'not-ready': { status: 503, title: 'Not ready' },
+  internal: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+/** RFC 9457 body, with our stable `code` and the request id as extension members. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  instance?: string;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+const PROBLEM_TYPE_PREFIX = 'urn:vspc-proxy:problem:';
+
+/** An error that carries the problem it must be answered with. */
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError';
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+/** Builds the problem body for `code`; pure. */
+export function problemBody(
+  code: ProblemCode,
+  detail: string,
+  context: { instance?: string; requestId?: string; extensions?: Record<string, unknown> } = {},
+): ProblemBody {
+  const { status, title } = PROBLEMS[code];
+  return {
+    type: `${PROBLEM_TYPE_PREFIX}${code}`,
+    title,
+    status,
+    detail,
+    code,
+    ...(context.instance === undefined ? {} : { instance: context.instance }),
+    ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+    ...context.extensions,
+  };
+}
+
+/** Sends a problem answer on a plain Node response (works with and without Express). */
+export function sendProblem(
+  res: ServerResponse,
+  code: ProblemCode,
+  detail: string,
+  context: { instance?: string; requestId?: string; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): void {
+  const body = JSON.stringify(problemBody(code, detail, context));
+  res.statusCode = PROBLEMS[code].status;
+  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(context.headers ?? {})) res.setHeader(name, value);
+  res.end(body);
+}

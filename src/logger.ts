@@ -1,0 +1,69 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from './config.js';
+
+/** Body fields and query parameters whose values never reach a log line. */
+export const SECRET_FIELDS = ['access_token', 'refresh_token', 'password', 'client_secret', 'api_key', 'apikey', 'mfa_token'];
+
+/** Query parameters redacted in logged URLs: the secret fields plus OAuth's authorization `code`. */
+const SECRET_QUERY_PARAMETERS = [...SECRET_FIELDS, 'code'];
+
+/**
+ * Redaction paths applied to every log line: credentials in headers and in any object
+ * up to two levels deep, whatever a caller logs by mistake.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+];
+
+const REDACTED = '[Redacted]';
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Where lines go; stdout when omitted. Tests pass a stream to read what was logged. */
+  destination?: DestinationStream;
+}
+
+/** The process logger: JSON lines, ISO time, redaction on. */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'vspc-proxy' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? pino.destination({ sync: false }),
+  );
+}
+
+/**
+ * Replaces the values of credential-bearing query parameters in a request target
+ * (`/api/v3/x?access_token=abc` → `/api/v3/x?access_token=[Redacted]`).
+ */
+export function redactUrl(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return url;
+  const query = url.slice(queryStart + 1);
+  const redacted = query
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const rawName = equals === -1 ? pair : pair.slice(0, equals);
+      let name: string;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' ')).toLowerCase();
+      } catch {
+        name = rawName.toLowerCase();
+      }
+      return SECRET_QUERY_PARAMETERS.includes(name) ? `${rawName}=${REDACTED}` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, queryStart)}?${redacted}`;
+}

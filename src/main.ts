@@ -1,0 +1,85 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { DEMO_USERS, knobsFromEnv, startSimulator, type Simulator } from './simulator/index.js';
+import { createUpstreamClient, upstreamOptionsFrom } from './upstream/client.js';
+
+const USER_AGENT = 'vspc-proxy/0.1';
+
+/** Starts the embedded simulator when no VSPC_URL is configured (never in production: config refuses it). */
+async function resolveUpstream(config: Config, logger: Logger): Promise<{ origin: string; simulator: Simulator | null }> {
+  if (config.vspcUrl !== null) return { origin: config.vspcUrl, simulator: null };
+  const simulator = await startSimulator({
+    host: '127.0.0.1',
+    port: 0,
+    tokenTtlS: config.simulatorTokenTtlS,
+    knobs: knobsFromEnv(process.env),
+  });
+  const users = DEMO_USERS.map((user) => `${user.username} (${user.description})`).join(', ');
+  logger.warn(
+    { simulatorUrl: simulator.url },
+    `VSPC_URL is not set: serving DEMO DATA from the embedded VSPC simulator. Demo users: ${users}; ` +
+      'each password is the user name followed by "-demo-password". Log in with ' +
+      "curl -d grant_type=password -d username=admin -d password=... http://localhost:<PORT>/api/v3/token",
+  );
+  return { origin: simulator.url, simulator };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  if (config.vspcTlsInsecure) {
+    logger.warn('VSPC_TLS_INSECURE=true: VSPC certificate checks are OFF; use VSPC_CA_FILE instead where you can.');
+  }
+  const { origin, simulator } = await resolveUpstream(config, logger);
+  const upstream = createUpstreamClient(upstreamOptionsFrom(config, origin, USER_AGENT));
+  const app = createApp({ config, logger, upstream });
+  const server = http.createServer(app);
+  server.on('error', (error) => {
+    logger.fatal({ err: { message: error.message } }, 'cannot listen');
+    process.exit(1);
+  });
+  server.listen(config.port, config.host, () => {
+    const { port } = server.address() as AddressInfo;
+    logger.info({ host: config.host, port, vspc: simulator === null ? origin : 'embedded simulator' }, 'vspc-proxy listening');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('grace period over: closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    // Idle keep-alive sockets would hold close() open; busy ones are closed once their response is sent.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(idleSweep);
+      clearTimeout(force);
+      upstream.close();
+      void (simulator?.close() ?? Promise.resolve()).finally(() => {
+        logger.info('stopped');
+        logger.flush(() => process.exit(0));
+      });
+    });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+void main();
