@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import { hasBearerToken, rewriteLocation, upstreamHeaders } from '../../src/http/forwarding.js';
+
+describe('upstreamHeaders', () => {
+  it('keeps only the allowed headers and adds X-Forwarded-*', () => {
+    const headers = upstreamHeaders(
+      {
+        authorization: 'Bearer t',
+        accept: 'application/json',
+        'content-type': 'application/json',
+        'x-client-version': '3.6',
+        'x-request-id': 'id-1',
+        traceparent: '00-abc-def-01',
+        cookie: 'c=1',
+        connection: 'keep-alive',
+        'keep-alive': 'timeout=5',
+        'transfer-encoding': 'chunked',
+        host: 'proxy:8080',
+        'accept-encoding': 'gzip',
+        'content-length': '10',
+      },
+      { address: '10.0.0.9', protocol: 'https' },
+    );
+    expect(headers).toEqual({
+      authorization: 'Bearer t',
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'x-client-version': '3.6',
+      'x-request-id': 'id-1',
+      traceparent: '00-abc-def-01',
+      'x-forwarded-for': '10.0.0.9',
+      'x-forwarded-proto': 'https',
+    });
+  });
+  it('extends an existing X-Forwarded-For chain', () => {
+    expect(upstreamHeaders({ 'x-forwarded-for': '1.1.1.1, 2.2.2.2' }, { address: '3.3.3.3', protocol: 'http' })['x-forwarded-for']).toBe(
+      '1.1.1.1, 2.2.2.2, 3.3.3.3',
+    );
+  });
+});
+
+describe('hasBearerToken', () => {
+  it.each([
+    ['Bearer abc', true],
+    ['bearer abc', true],
+    ['BEARER   abc', true],
+    ['Bearer', false],
+    ['Bearer ', false],
+    ['Basic abc', false],
+    [undefined, false],
+  ])('%s → %s', (value, expected) => expect(hasBearerToken(value)).toBe(expected));
+});
+
+describe('rewriteLocation', () => {
+  it("drops VSPC's own origin", () => {
+    expect(rewriteLocation('https://vspc:1280/api/v3/asyncActions/1?x=2', 'https://vspc:1280')).toBe('/api/v3/asyncActions/1?x=2');
+  });
+  it('leaves other origins and relative references alone', () => {
+    expect(rewriteLocation('https://other/api', 'https://vspc:1280')).toBe('https://other/api');
+    expect(rewriteLocation('/api/v3/asyncActions/1', 'https://vspc:1280')).toBe('/api/v3/asyncActions/1');
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { levelForStatus } from '../../src/http/access-log.js';
+import { requestIdFrom } from '../../src/http/request-id.js';
+import { redactUrl } from '../../src/logger.js';
+import { captureLogs } from '../helpers/logs.js';
+
+describe('redactUrl', () => {
+  it('hides credential values in the query', () => {
+    expect(redactUrl('/api/v3/x?limit=1&access_token=abc&Password=p&refresh%5Ftoken=r&code=c')).toBe(
+      '/api/v3/x?limit=1&access_token=[Redacted]&Password=[Redacted]&refresh%5Ftoken=[Redacted]&code=[Redacted]',
+    );
+  });
+  it('leaves URLs without secrets as they are', () => {
+    expect(redactUrl('/api/v3/x?limit=1&filter=%5B%5D')).toBe('/api/v3/x?limit=1&filter=%5B%5D');
+    expect(redactUrl('/healthz')).toBe('/healthz');
+  });
+});
+
+describe('logger redaction', () => {
+  it('censors credentials wherever a caller puts them', () => {
+    const logs = captureLogs();
+    logs.logger.info(
+      { req: { headers: { authorization: 'Bearer s3cret', cookie: 'c=s3cret' } }, body: { password: 's3cret', refresh_token: 's3cret' }, access_token: 's3cret' },
+      'x',
+    );
+    expect(logs.text()).not.toContain('s3cret');
+    expect(logs.text()).toContain('[Redacted]');
+  });
+});
+
+describe('levelForStatus', () => {
+  it.each([
+    [200, false, 'info'],
+    [304, false, 'info'],
+    [404, false, 'warn'],
+    [429, false, 'warn'],
+    [502, false, 'error'],
+    [200, true, 'error'],
+  ] as const)('%i (failed=%s) → %s', (status, failed, level) => expect(levelForStatus(status, failed)).toBe(level));
+});
+
+describe('requestIdFrom', () => {
+  it('keeps a well-formed id', () => {
+    expect(requestIdFrom('ba547d14-c556-42bb-b85c-eeeb16e2f5e7')).toBe('ba547d14-c556-42bb-b85c-eeeb16e2f5e7');
+    expect(requestIdFrom('job:42.retry_1')).toBe('job:42.retry_1');
+  });
+  it.each([['has space'], ['x'.repeat(129)], [''], ['<script>'], [['a', 'b']], [undefined]])('replaces %p with a UUID', (value) => {
+    expect(requestIdFrom(value as string | string[] | undefined)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
