@@ -27,13 +27,13 @@ export function createReadyz(upstream: UpstreamClient, timeoutMs: number, now: (
         method: 'GET',
         target: PROBE_TARGET,
         headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
       if (answer.status >= 500) return { ready: false, reason: `VSPC answered ${answer.status}.` };
       return { ready: true, upstreamStatus: answer.status };
     } catch (error) {
       const failure = error instanceof UpstreamError ? error.failure : 'other';
-      const reason = failure === 'aborted' ? `VSPC did not answer within ${timeoutMs} ms.` : `VSPC is unreachable (${failure}).`;
+      const reason = failure === 'timeout' ? `VSPC did not answer within ${timeoutMs} ms.` : `VSPC is unreachable (${failure}).`;
       return { ready: false, reason };
     }
   }

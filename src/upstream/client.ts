@@ -18,6 +18,8 @@ export interface UpstreamRequest {
   body?: Buffer;
   /** Aborts the call, e.g. when the client went away. */
   signal?: AbortSignal;
+  /** Overall deadline for this call, shorter than the client's default. */
+  timeoutMs?: number;
 }
 
 /** VSPC's complete answer, body buffered (and bounded by `maxBodyBytes`). */
@@ -93,6 +95,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         headers: upstreamRequest.headers,
         ...(body === undefined ? {} : { body }),
         ...(upstreamRequest.signal === undefined ? {} : { signal: upstreamRequest.signal }),
+        ...(upstreamRequest.timeoutMs === undefined
+          ? {}
+          : { timeout: { request: upstreamRequest.timeoutMs, connect: Math.min(upstreamRequest.timeoutMs, options.connectTimeoutMs) } }),
       });
       const chunks: Buffer[] = [];
       let receivedBytes = 0;
