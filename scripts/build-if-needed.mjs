@@ -16,7 +16,11 @@ function newestMtimeMs(dir) {
 
 const entry = 'dist/main.js';
 const sources = ['src', 'tsconfig.json', 'tsconfig.build.json'];
-const sourceMtimeMs = Math.max(...sources.map((p) => (statSync(p).isDirectory() ? newestMtimeMs(p) : statSync(p).mtimeMs)));
+const sourceMtimeMs = Math.max(
+  ...sources.map((p) => (statSync(p).isDirectory() ? newestMtimeMs(p) : statSync(p).mtimeMs)),
+);
 if (!existsSync(entry) || statSync(entry).mtimeMs < sourceMtimeMs) {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
 }

@@ -60,12 +60,20 @@ export function createApp(deps: AppDeps): Express {
       return;
     }
     if (status === 413) {
-      return sendProblem(res, 'payload-too-large', `The request body exceeds ${config.requestMaxBodyBytes} bytes.`, context);
+      return sendProblem(
+        res,
+        'payload-too-large',
+        `The request body exceeds ${config.requestMaxBodyBytes} bytes.`,
+        context,
+      );
     }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendProblem(res, 'bad-request', 'The request could not be read.', context);
     }
-    logger.error({ reqId: req.id, err: { type: (error as Error).name, message: (error as Error).message } }, 'unhandled error');
+    logger.error(
+      { reqId: req.id, err: { type: (error as Error).name, message: (error as Error).message } },
+      'unhandled error',
+    );
     sendProblem(res, 'internal', 'An unexpected error occurred.', context);
   };
   app.use(onError);

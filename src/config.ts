@@ -85,7 +85,8 @@ function oneOf<T extends string>(raw: Raw, name: string, allowed: readonly T[]):
 
 function setting(raw: Raw, name: string): string {
   const value = raw[name];
-  if (value === undefined) throw new ConfigError(name, '', 'a value (config/default.json has no default for it)');
+  if (value === undefined)
+    throw new ConfigError(name, '', 'a value (config/default.json has no default for it)');
   return value.trim();
 }
 
@@ -135,7 +136,11 @@ function origins(raw: Raw): string[] {
       parsed = null;
     }
     if (parsed === null || parsed.origin !== origin) {
-      throw new ConfigError('CORS_ORIGINS', value, 'a comma-separated list of origins such as https://app.example.com');
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        value,
+        'a comma-separated list of origins such as https://app.example.com',
+      );
     }
     return origin;
   });
@@ -158,7 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
   const nodeEnv = oneOf(raw, 'NODE_ENV', NODE_ENVS);
   const vspcUrl = vspcOrigin(raw);
   if (vspcUrl === null && nodeEnv === 'production') {
-    throw new ConfigError('VSPC_URL', '', 'the VSPC origin when NODE_ENV=production (the demo simulator is not served in production)');
+    throw new ConfigError(
+      'VSPC_URL',
+      '',
+      'the VSPC origin when NODE_ENV=production (the demo simulator is not served in production)',
+    );
   }
   const ca = caBundle(raw);
   const timeoutMs = integer(raw, 'UPSTREAM_TIMEOUT_MS', 1, MAX_TIMEOUT_MS);
@@ -171,7 +180,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     vspcCa: ca.pem,
     vspcTlsInsecure: boolean(raw, 'VSPC_TLS_INSECURE'),
     upstreamTimeoutMs: timeoutMs,
-    upstreamConnectTimeoutMs: Math.min(integer(raw, 'UPSTREAM_CONNECT_TIMEOUT_MS', 1, MAX_TIMEOUT_MS), timeoutMs),
+    upstreamConnectTimeoutMs: Math.min(
+      integer(raw, 'UPSTREAM_CONNECT_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
+      timeoutMs,
+    ),
     upstreamMaxBodyBytes: integer(raw, 'UPSTREAM_MAX_BODY_BYTES', 1, MAX_BODY_BYTES),
     upstreamMaxSockets: integer(raw, 'UPSTREAM_MAX_SOCKETS', 1, 10_000),
     requestMaxBodyBytes: integer(raw, 'REQUEST_MAX_BODY_BYTES', 1, MAX_BODY_BYTES),

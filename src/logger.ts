@@ -2,7 +2,15 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 
 /** Body fields and query parameters whose values never reach a log line. */
-export const SECRET_FIELDS = ['access_token', 'refresh_token', 'password', 'client_secret', 'api_key', 'apikey', 'mfa_token'];
+export const SECRET_FIELDS = [
+  'access_token',
+  'refresh_token',
+  'password',
+  'client_secret',
+  'api_key',
+  'apikey',
+  'mfa_token',
+];
 
 /** Query parameters redacted in logged URLs: the secret fields plus OAuth's authorization `code`. */
 const SECRET_QUERY_PARAMETERS = [...SECRET_FIELDS, 'code'];

@@ -10,7 +10,10 @@ import { createUpstreamClient, upstreamOptionsFrom } from './upstream/client.js'
 const USER_AGENT = 'vspc-proxy/0.1';
 
 /** Starts the embedded simulator when no VSPC_URL is configured (never in production: config refuses it). */
-async function resolveUpstream(config: Config, logger: Logger): Promise<{ origin: string; simulator: Simulator | null }> {
+async function resolveUpstream(
+  config: Config,
+  logger: Logger,
+): Promise<{ origin: string; simulator: Simulator | null }> {
   if (config.vspcUrl !== null) return { origin: config.vspcUrl, simulator: null };
   const simulator = await startSimulator({
     host: '127.0.0.1',
@@ -23,7 +26,7 @@ async function resolveUpstream(config: Config, logger: Logger): Promise<{ origin
     { simulatorUrl: simulator.url },
     `VSPC_URL is not set: serving DEMO DATA from the embedded VSPC simulator. Demo users: ${users}; ` +
       'each password is the user name followed by "-demo-password". Log in with ' +
-      "curl -d grant_type=password -d username=admin -d password=... http://localhost:<PORT>/api/v3/token",
+      'curl -d grant_type=password -d username=admin -d password=... http://localhost:<PORT>/api/v3/token',
   );
   return { origin: simulator.url, simulator };
 }
@@ -41,7 +44,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   if (config.vspcTlsInsecure) {
-    logger.warn('VSPC_TLS_INSECURE=true: VSPC certificate checks are OFF; use VSPC_CA_FILE instead where you can.');
+    logger.warn(
+      'VSPC_TLS_INSECURE=true: VSPC certificate checks are OFF; use VSPC_CA_FILE instead where you can.',
+    );
   }
   const { origin, simulator } = await resolveUpstream(config, logger);
   const upstream = createUpstreamClient(upstreamOptionsFrom(config, origin, USER_AGENT));
@@ -53,7 +58,10 @@ async function main(): Promise<void> {
   });
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
-    logger.info({ host: config.host, port, vspc: simulator === null ? origin : 'embedded simulator' }, 'vspc-proxy listening');
+    logger.info(
+      { host: config.host, port, vspc: simulator === null ? origin : 'embedded simulator' },
+      'vspc-proxy listening',
+    );
   });
 
   let stopping = false;

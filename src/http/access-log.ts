@@ -14,7 +14,11 @@ export function levelForStatus(status: number, failed: boolean): LogLevelName {
 }
 
 /** The flat fields of one access log line. Never headers, never a body: no credential can leak. */
-function accessFields(req: IncomingMessage, res: ServerResponse, durationMs: number): Record<string, unknown> {
+function accessFields(
+  req: IncomingMessage,
+  res: ServerResponse,
+  durationMs: number,
+): Record<string, unknown> {
   const locals = (res as ServerResponse & { locals?: Record<string, unknown> }).locals ?? {};
   const rawUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
   return {
@@ -45,7 +49,8 @@ export function createAccessLog(logger: Logger): HttpLogger {
     customLogLevel: (_req, res, error) => levelForStatus(res.statusCode, error !== undefined),
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',
-    customSuccessObject: (req, res, value: { responseTime: number }) => accessFields(req, res, value.responseTime),
+    customSuccessObject: (req, res, value: { responseTime: number }) =>
+      accessFields(req, res, value.responseTime),
     customErrorObject: (req, res, error, value: { responseTime: number }) => ({
       ...accessFields(req, res, value.responseTime),
       err: { type: error.name, message: error.message },

@@ -18,7 +18,11 @@ export const healthz: RequestHandler = (_req, res) => {
 };
 
 /** Builds `GET /readyz`: 200 when VSPC answered within `timeoutMs`, else 503 problem+json. */
-export function createReadyz(upstream: UpstreamClient, timeoutMs: number, now: () => number = Date.now): RequestHandler {
+export function createReadyz(
+  upstream: UpstreamClient,
+  timeoutMs: number,
+  now: () => number = Date.now,
+): RequestHandler {
   let last: { at: number; result: Promise<Readiness> } | null = null;
 
   async function probe(): Promise<Readiness> {
@@ -33,7 +37,10 @@ export function createReadyz(upstream: UpstreamClient, timeoutMs: number, now: (
       return { ready: true, upstreamStatus: answer.status };
     } catch (error) {
       const failure = error instanceof UpstreamError ? error.failure : 'other';
-      const reason = failure === 'timeout' ? `VSPC did not answer within ${timeoutMs} ms.` : `VSPC is unreachable (${failure}).`;
+      const reason =
+        failure === 'timeout'
+          ? `VSPC did not answer within ${timeoutMs} ms.`
+          : `VSPC is unreachable (${failure}).`;
       return { ready: false, reason };
     }
   }
@@ -42,7 +49,10 @@ export function createReadyz(upstream: UpstreamClient, timeoutMs: number, now: (
     if (last === null || now() - last.at >= PROBE_REUSE_MS) last = { at: now(), result: probe() };
     const readiness = await last.result;
     if (!readiness.ready) {
-      return sendProblem(res, 'not-ready', readiness.reason, { instance: req.path, requestId: String(req.id) });
+      return sendProblem(res, 'not-ready', readiness.reason, {
+        instance: req.path,
+        requestId: String(req.id),
+      });
     }
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready', vspc: { status: readiness.upstreamStatus } });

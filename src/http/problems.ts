@@ -74,7 +74,12 @@ export function sendProblem(
   res: ServerResponse,
   code: ProblemCode,
   detail: string,
-  context: { instance?: string; requestId?: string; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  context: {
+    instance?: string;
+    requestId?: string;
+    extensions?: Record<string, unknown>;
+    headers?: Record<string, string>;
+  } = {},
 ): void {
   const body = JSON.stringify(problemBody(code, detail, context));
   res.statusCode = PROBLEMS[code].status;

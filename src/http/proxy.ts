@@ -33,10 +33,15 @@ export function createProxyHandler(deps: ProxyDeps): RequestHandler {
     if (!isApiPath(target.path)) return sendProblem(res, 'not-found', 'No such VSPC resource.', context);
     const isLogin = req.method === 'POST' && target.path === TOKEN_PATH;
     if (!isLogin && !hasBearerToken(req.headers.authorization)) {
-      return sendProblem(res, 'unauthorized', 'Send Authorization: Bearer <token> (get one from POST /api/v3/token).', {
-        ...context,
-        headers: { 'WWW-Authenticate': 'Bearer' },
-      });
+      return sendProblem(
+        res,
+        'unauthorized',
+        'Send Authorization: Bearer <token> (get one from POST /api/v3/token).',
+        {
+          ...context,
+          headers: { 'WWW-Authenticate': 'Bearer' },
+        },
+      );
     }
 
     // A client that goes away cancels its VSPC call.
@@ -50,7 +55,10 @@ export function createProxyHandler(deps: ProxyDeps): RequestHandler {
       const answer = await deps.upstream.request({
         method: req.method,
         target: target.path + target.search,
-        headers: upstreamHeaders(req.headers, { address: req.socket.remoteAddress, protocol: req.protocol === 'https' ? 'https' : 'http' }),
+        headers: upstreamHeaders(req.headers, {
+          address: req.socket.remoteAddress,
+          protocol: req.protocol === 'https' ? 'https' : 'http',
+        }),
         ...(Buffer.isBuffer(req.body) ? { body: req.body } : {}),
         signal: abort.signal,
       });
@@ -61,7 +69,10 @@ export function createProxyHandler(deps: ProxyDeps): RequestHandler {
       if (!(error instanceof UpstreamError)) throw error;
       fields.upstreamFailure = error.failure;
       if (error.failure === 'aborted' && abort.signal.aborted) return; // nobody is listening
-      deps.logger.warn({ reqId: req.id, failure: error.failure, code: error.code, err: { message: error.message } }, 'VSPC call failed');
+      deps.logger.warn(
+        { reqId: req.id, failure: error.failure, code: error.code, err: { message: error.message } },
+        'VSPC call failed',
+      );
       const problem = problemForFailure(error.failure);
       sendProblem(res, problem.code, problem.detail, context);
     } finally {

@@ -13,7 +13,8 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  * control characters and malformed percent-encoding. `.` and empty segments are dropped. Pure.
  */
 export function normaliseTarget(rawUrl: string): TargetCheck {
-  if (!rawUrl.startsWith('/')) return { ok: false, detail: 'Only path-absolute request targets are accepted.' };
+  if (!rawUrl.startsWith('/'))
+    return { ok: false, detail: 'Only path-absolute request targets are accepted.' };
   const queryStart = rawUrl.indexOf('?');
   const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
   const search = queryStart === -1 ? '' : rawUrl.slice(queryStart);
@@ -31,7 +32,8 @@ export function normaliseTarget(rawUrl: string): TargetCheck {
       return { ok: false, detail: 'Encoded slashes or backslashes are not allowed in the path.' };
     }
     if (decoded === '..') return { ok: false, detail: "Path segments '..' are not allowed." };
-    if (CONTROL_CHARACTERS.test(decoded)) return { ok: false, detail: 'Control characters are not allowed in the path.' };
+    if (CONTROL_CHARACTERS.test(decoded))
+      return { ok: false, detail: 'Control characters are not allowed in the path.' };
     if (decoded === '.') continue;
     kept.push(segment);
   }

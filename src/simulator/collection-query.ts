@@ -31,7 +31,10 @@ function checkKnownProperties(parameter: string, properties: readonly string[], 
  * (exact case), so a typo is a 400 rather than a silently empty page. Throws a 400 `VspcError` naming the bad
  * parameter.
  */
-export function parseCollectionQuery(params: URLSearchParams, knownPaths: ReadonlySet<string>): CollectionQuery {
+export function parseCollectionQuery(
+  params: URLSearchParams,
+  knownPaths: ReadonlySet<string>,
+): CollectionQuery {
   const query: CollectionQuery = {
     limit: parseLimit(singleParam(params, 'limit')),
     offset: parseOffset(singleParam(params, 'offset')),

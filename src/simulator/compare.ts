@@ -14,6 +14,13 @@ export type Collation = 'ordinal' | 'ignorecase' | 'lexicographic';
 /** The collation used when an expression names none. */
 export const DEFAULT_COLLATION: Collation = 'ignorecase';
 
+const COLLATIONS: ReadonlySet<unknown> = new Set<Collation>(['ordinal', 'ignorecase', 'lexicographic']);
+
+/** Whether a parsed JSON value is a `Collation`. */
+export function isCollation(value: unknown): value is Collation {
+  return COLLATIONS.has(value);
+}
+
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 function instantOf(text: string): number | undefined {
@@ -26,13 +33,39 @@ function sign(difference: number): number {
   return difference < 0 ? -1 : difference > 0 ? 1 : 0;
 }
 
-function compareStrings(a: string, b: string, collation: Collation): number {
-  const instantA = instantOf(a);
-  const instantB = instantOf(b);
-  if (instantA !== undefined && instantB !== undefined) return sign(instantA - instantB);
-  const left = collation === 'ordinal' ? a : a.toLowerCase();
-  const right = collation === 'ordinal' ? b : b.toLowerCase();
-  return left < right ? -1 : left > right ? 1 : 0;
+/** A value prepared once for repeated comparisons (sorting compares each record many times). */
+export interface ComparisonKey {
+  /** Kind order: null/undefined 0, boolean 1, number 2, string 3, anything else 4. */
+  readonly rank: number;
+  /** Booleans as 0/1, numbers, and strings that are ISO date-times as epoch milliseconds. */
+  readonly number: number | undefined;
+  /** Strings, lower-cased unless the collation is `ordinal`. */
+  readonly text: string;
+}
+
+const RANK_NULL = 0;
+const RANK_BOOLEAN = 1;
+const RANK_NUMBER = 2;
+const RANK_STRING = 3;
+const RANK_OTHER = 4;
+
+/** The comparison key of a value under a collation. */
+export function comparisonKeyOf(value: unknown, collation: Collation): ComparisonKey {
+  if (value == null) return { rank: RANK_NULL, number: undefined, text: '' };
+  if (typeof value === 'boolean') return { rank: RANK_BOOLEAN, number: Number(value), text: '' };
+  if (typeof value === 'number') return { rank: RANK_NUMBER, number: value, text: '' };
+  if (typeof value === 'string') {
+    const text = collation === 'ordinal' ? value : value.toLowerCase();
+    return { rank: RANK_STRING, number: instantOf(value), text };
+  }
+  return { rank: RANK_OTHER, number: undefined, text: '' };
+}
+
+/** A total order for sorting: values of different kinds order by kind (nulls first). */
+export function compareKeys(a: ComparisonKey, b: ComparisonKey): number {
+  if (a.rank !== b.rank) return a.rank - b.rank;
+  if (a.number !== undefined && b.number !== undefined) return sign(a.number - b.number);
+  return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
 }
 
 /**
@@ -40,25 +73,8 @@ function compareStrings(a: string, b: string, collation: Collation): number {
  * positive. `undefined` when they are of different kinds or not scalars.
  */
 export function compareScalars(a: unknown, b: unknown, collation: Collation): number | undefined {
-  if (a == null && b == null) return 0;
-  if (typeof a === 'number' && typeof b === 'number') return sign(a - b);
-  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
-  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b, collation);
-  return undefined;
-}
-
-/** Rank of a value's kind in a sort: nulls first, then booleans, numbers, strings, anything else. */
-function kindRank(value: unknown): number {
-  if (value == null) return 0;
-  if (typeof value === 'boolean') return 1;
-  if (typeof value === 'number') return 2;
-  if (typeof value === 'string') return 3;
-  return 4;
-}
-
-/** A total order for sorting: values of different kinds order by kind (nulls first). */
-export function compareForSort(a: unknown, b: unknown, collation: Collation): number {
-  const rankDifference = kindRank(a) - kindRank(b);
-  if (rankDifference !== 0) return rankDifference;
-  return compareScalars(a, b, collation) ?? 0;
+  const keyA = comparisonKeyOf(a, collation);
+  const keyB = comparisonKeyOf(b, collation);
+  if (keyA.rank !== keyB.rank || keyA.rank === RANK_OTHER) return undefined;
+  return compareKeys(keyA, keyB);
 }

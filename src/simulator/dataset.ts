@@ -66,6 +66,14 @@ const RPO_UNIT_WEIGHTS: readonly (readonly [TimeMeasureUnit, number])[] = [
   ['Minutes', 20],
   ['Days', 20],
 ];
+/** Plausible RPO values per unit, both ends included. */
+const RPO_VALUE_RANGES: Readonly<Record<TimeMeasureUnit, readonly [number, number]>> = {
+  Minutes: [15, 120],
+  Hours: [1, 24],
+  Days: [1, 7],
+  Months: [1, 12],
+  Years: [1, 3],
+};
 const STATUS_WEIGHTS: readonly (readonly [BackupServerJobStatus, number])[] = [
   ['Success', 55],
   ['Warning', 14],
@@ -138,9 +146,7 @@ function generateCopyJob(rng: Rng, assets: CompanyAssets): BackupServerBackupCop
   const usesWan = rng() >= NO_WAN_ACCELERATOR_SHARE;
   const isRpoOptionsEnabled = rng() < RPO_ENABLED_SHARE;
   const rpoOptionsUnit = isRpoOptionsEnabled ? weightedPick(rng, RPO_UNIT_WEIGHTS) : 'Minutes';
-  const rpoRange = { Minutes: [15, 120], Hours: [1, 24], Days: [1, 7], Months: [1, 12], Years: [1, 3] }[
-    rpoOptionsUnit
-  ];
+  const [minRpo, maxRpo] = RPO_VALUE_RANGES[rpoOptionsUnit];
   return {
     instanceUid: uuidFromRng(rng),
     uniqueUid: uuidFromRng(rng),
@@ -152,7 +158,7 @@ function generateCopyJob(rng: Rng, assets: CompanyAssets): BackupServerBackupCop
     yearlyRestorePointsToKeep: isGfs ? randomInt(rng, 1, 5) : Number(keepsPoints),
     retentionPolicyType,
     isRpoOptionsEnabled,
-    rpoOptionsValue: isRpoOptionsEnabled ? randomInt(rng, rpoRange[0], rpoRange[1]) : 0,
+    rpoOptionsValue: isRpoOptionsEnabled ? randomInt(rng, minRpo, maxRpo) : 0,
     rpoOptionsUnit,
   };
 }
@@ -272,10 +278,7 @@ export function buildDataset(seed: number = DATASET_SEED): Dataset {
   const seedCopyJobs = copyJobs.filter((job) => seedUids.has(job.instanceUid));
   const otherCopyJobs = copyJobs.filter((job) => !seedUids.has(job.instanceUid));
   const orderedCopyJobs = [...seedCopyJobs, ...shuffled(rng, otherCopyJobs)];
-  const otherJobs = [
-    ...otherCopyJobs.map((job) => job._embedded.backupServerJob),
-    ...backupJobs,
-  ];
+  const otherJobs = [...otherCopyJobs.map((job) => job._embedded.backupServerJob), ...backupJobs];
   const orderedJobs = [
     ...seedCopyJobs.map((job) => job._embedded.backupServerJob),
     ...shuffled(rng, otherJobs),

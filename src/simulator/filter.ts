@@ -1,5 +1,6 @@
-import { compareScalars, DEFAULT_COLLATION, type Collation } from './compare.js';
+import { compareScalars, DEFAULT_COLLATION, isCollation, type Collation } from './compare.js';
 import { badRequest } from './errors.js';
+import { parseJsonArrayParameter } from './json-param.js';
 import { valueAtPath } from './property-path.js';
 
 /**
@@ -13,7 +14,8 @@ import { valueAtPath } from './property-path.js';
  */
 
 /** A JSON value as found in a parsed query parameter. */
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /** Operations that combine inner expressions. */
 export type GroupOperation = 'and' | 'or' | 'not' | 'exclusiveOr';
@@ -57,7 +59,6 @@ const ORDERING_OPERATIONS: ReadonlySet<string> = new Set([
   'greaterThan',
   'greaterThanOrEqual',
 ]);
-const COLLATIONS: ReadonlySet<string> = new Set<Collation>(['ordinal', 'ignorecase', 'lexicographic']);
 /** Deeper nesting than this is rejected, so a hostile filter cannot exhaust the stack. */
 export const MAX_FILTER_DEPTH = 32;
 
@@ -73,10 +74,8 @@ function filterError(detail: string): Error {
 
 function parseCollation(raw: unknown): Collation {
   if (raw == null) return DEFAULT_COLLATION;
-  if (typeof raw !== 'string' || !COLLATIONS.has(raw)) {
-    throw filterError(`unknown collation ${JSON.stringify(raw)}.`);
-  }
-  return raw as Collation;
+  if (!isCollation(raw)) throw filterError(`unknown collation ${JSON.stringify(raw)}.`);
+  return raw;
 }
 
 function checkComparisonValue(operation: ComparisonOperation, value: JsonValue): void {
@@ -105,7 +104,9 @@ function parseExpression(raw: unknown, depth: number): FilterNode {
     if (!Array.isArray(items) || items.length === 0) {
       throw filterError(`operation '${operation}' needs a non-empty 'items' array.`);
     }
-    if (operation === 'not' && items.length !== 1) throw filterError("operation 'not' needs exactly one item.");
+    if (operation === 'not' && items.length !== 1) {
+      throw filterError("operation 'not' needs exactly one item.");
+    }
     return {
       kind: 'group',
       operation: operation as GroupOperation,
@@ -134,16 +135,8 @@ function parseExpression(raw: unknown, depth: number): FilterNode {
  * Throws a 400 `VspcError` naming the parameter when the text is not a valid filter.
  */
 export function parseFilter(raw: string | null): FilterNode[] {
-  if (raw === null) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw badRequest(SHAPE_MESSAGE);
-  }
-  if (parsed === null) return [];
-  if (!Array.isArray(parsed)) throw badRequest(SHAPE_MESSAGE);
-  return parsed.map((item: unknown) => parseExpression(item, 1));
+  const items = parseJsonArrayParameter(raw, SHAPE_MESSAGE) ?? [];
+  return items.map((item) => parseExpression(item, 1));
 }
 
 /** Every property path a filter names, for checking against the resource's known paths. */
@@ -157,7 +150,9 @@ function equalsValue(actual: unknown, expected: unknown, collation: Collation): 
 
 function containsValue(actual: unknown, expected: string): boolean {
   if (typeof actual === 'string') return actual.toLowerCase().includes(expected.toLowerCase());
-  if (Array.isArray(actual)) return actual.some((item: unknown) => equalsValue(item, expected, DEFAULT_COLLATION));
+  if (Array.isArray(actual)) {
+    return actual.some((item: unknown) => equalsValue(item, expected, DEFAULT_COLLATION));
+  }
   return false;
 }
 
@@ -205,7 +200,9 @@ function evaluate(node: FilterNode, record: unknown): boolean {
     case 'contains':
       return containsValue(actual, String(node.value));
     case 'in':
-      return Array.isArray(node.value) && node.value.some((item) => equalsValue(actual, item, node.collation));
+      return (
+        Array.isArray(node.value) && node.value.some((item) => equalsValue(actual, item, node.collation))
+      );
     default:
       return orderingHolds(node.operation, actual, node.value, node.collation);
   }

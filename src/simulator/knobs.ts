@@ -101,7 +101,11 @@ export function knobsFromEnv(env: NodeJS.ProcessEnv): Partial<SimulatorKnobs> {
  * `failureRate` > 0 and no status is forced, so the failure sequence depends only on the requests it affects.
  * `mayQueue` is false for requests VSPC never answers with 202 (reading an async action).
  */
-export function decideForcedStatus(knobs: SimulatorKnobs, draw: () => number, mayQueue: boolean): ForcedStatus | null {
+export function decideForcedStatus(
+  knobs: SimulatorKnobs,
+  draw: () => number,
+  mayQueue: boolean,
+): ForcedStatus | null {
   if (knobs.forceStatus !== null && (knobs.forceStatus !== 202 || mayQueue)) return knobs.forceStatus;
   if (knobs.failureRate > 0 && draw() < knobs.failureRate) return 520;
   return null;

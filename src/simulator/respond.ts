@@ -10,6 +10,9 @@ export interface EndpointResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+export const STATUS_OK = 200;
+export const STATUS_ACCEPTED = 202;
+
 /** Content type of every JSON body VSPC sends. */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 /** With `slowBodyMs` > 0 a body is written in this many chunks. */

@@ -1,5 +1,6 @@
-import { compareForSort, DEFAULT_COLLATION, type Collation } from './compare.js';
+import { compareKeys, comparisonKeyOf, DEFAULT_COLLATION, isCollation, type Collation } from './compare.js';
 import { badRequest } from './errors.js';
+import { parseJsonArrayParameter } from './json-param.js';
 import { valueAtPath } from './property-path.js';
 
 /**
@@ -18,7 +19,6 @@ export interface SortExpression {
 }
 
 const DIRECTIONS: ReadonlySet<string> = new Set<SortDirection>(['ascending', 'descending']);
-const COLLATIONS: ReadonlySet<string> = new Set<Collation>(['ordinal', 'ignorecase', 'lexicographic']);
 const SHAPE_MESSAGE = "Parameter 'sort' must be a URL-encoded JSON array of sort expressions.";
 
 function sortError(detail: string): Error {
@@ -30,17 +30,19 @@ function parseSortExpression(raw: unknown): SortExpression {
     throw sortError('every expression must be a JSON object.');
   }
   const { property, direction, collation } = raw as Record<string, unknown>;
-  if (typeof property !== 'string' || property === '') throw sortError("every expression needs a 'property'.");
+  if (typeof property !== 'string' || property === '') {
+    throw sortError("every expression needs a 'property'.");
+  }
   if (direction !== undefined && (typeof direction !== 'string' || !DIRECTIONS.has(direction))) {
     throw sortError(`direction must be 'ascending' or 'descending', not ${JSON.stringify(direction)}.`);
   }
-  if (collation != null && (typeof collation !== 'string' || !COLLATIONS.has(collation))) {
+  if (collation != null && !isCollation(collation)) {
     throw sortError(`unknown collation ${JSON.stringify(collation)}.`);
   }
   return {
     property,
     direction: (direction ?? 'ascending') as SortDirection,
-    collation: (collation ?? DEFAULT_COLLATION) as Collation,
+    collation: collation ?? DEFAULT_COLLATION,
   };
 }
 
@@ -49,16 +51,7 @@ function parseSortExpression(raw: unknown): SortExpression {
  * `null` (absent) and JSON `null` mean no sort. Throws a 400 `VspcError` naming the parameter otherwise.
  */
 export function parseSort(raw: string | null): SortExpression[] {
-  if (raw === null) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw badRequest(SHAPE_MESSAGE);
-  }
-  if (parsed === null) return [];
-  if (!Array.isArray(parsed)) throw badRequest(SHAPE_MESSAGE);
-  return parsed.map(parseSortExpression);
+  return (parseJsonArrayParameter(raw, SHAPE_MESSAGE) ?? []).map(parseSortExpression);
 }
 
 /**
@@ -70,11 +63,22 @@ export function sortRecords<T extends { readonly instanceUid: string }>(
   expressions: readonly SortExpression[],
 ): T[] {
   if (expressions.length === 0) return [...records];
-  return [...records].sort((a, b) => {
-    for (const { property, direction, collation } of expressions) {
-      const order = compareForSort(valueAtPath(a, property), valueAtPath(b, property), collation);
-      if (order !== 0) return direction === 'ascending' ? order : -order;
+  const decorated = records.map((record) => ({
+    record,
+    keys: expressions.map(({ property, collation }) =>
+      comparisonKeyOf(valueAtPath(record, property), collation),
+    ),
+  }));
+  decorated.sort((a, b) => {
+    for (let index = 0; index < expressions.length; index++) {
+      const keyA = a.keys[index];
+      const keyB = b.keys[index];
+      const order = keyA === undefined || keyB === undefined ? 0 : compareKeys(keyA, keyB);
+      if (order !== 0) return expressions[index]?.direction === 'descending' ? -order : order;
     }
-    return a.instanceUid < b.instanceUid ? -1 : a.instanceUid > b.instanceUid ? 1 : 0;
+    const uidA = a.record.instanceUid;
+    const uidB = b.record.instanceUid;
+    return uidA < uidB ? -1 : uidA > uidB ? 1 : 0;
   });
+  return decorated.map(({ record }) => record);
 }

@@ -1,5 +1,5 @@
 import { oauth2Error, STATUS_BAD_REQUEST } from './errors.js';
-import type { EndpointResponse } from './respond.js';
+import { STATUS_OK, type EndpointResponse } from './respond.js';
 import type { TokenPair, TokenStore } from './tokens.js';
 import { authenticateDemoUser } from './users.js';
 
@@ -13,10 +13,14 @@ export interface OAuth2Result {
   readonly encrypted_code: null;
 }
 
-const STATUS_OK = 200;
 const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 /** Grant types VSPC knows but the simulator does not implement. */
-const OTHER_VSPC_GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'public_key', 'mfa', 'as']);
+const OTHER_VSPC_GRANT_TYPES: ReadonlySet<string> = new Set([
+  'authorization_code',
+  'public_key',
+  'mfa',
+  'as',
+]);
 const BAD_LOGIN_DESCRIPTION =
   'Cannot complete login due to incorrect username or password, or no sufficient rights.';
 

@@ -54,7 +54,10 @@ export class TokenStore {
   issue(username: string): TokenPair {
     if (this.accessTokens.size >= ACCESS_TOKEN_SWEEP_THRESHOLD) this.dropExpired();
     const pair = { accessToken: newToken(), refreshToken: newToken() };
-    this.accessTokens.set(pair.accessToken, { username, expiresAtMs: this.now() + this.ttlS * MS_PER_SECOND });
+    this.accessTokens.set(pair.accessToken, {
+      username,
+      expiresAtMs: this.now() + this.ttlS * MS_PER_SECOND,
+    });
     this.refreshTokens.set(pair.refreshToken, username);
     dropOldest(this.accessTokens, MAX_TOKENS_KEPT);
     dropOldest(this.refreshTokens, MAX_TOKENS_KEPT);

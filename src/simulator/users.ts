@@ -35,7 +35,7 @@ export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
     role: 'company',
     companyName: ALPHA.name,
     organizationUid: ALPHA.organizationUid,
-    description: `Company user of ${ALPHA.name}: sees only ${ALPHA.name}'s jobs`,
+    description: `Company user of ${ALPHA.name}: sees only the jobs of ${ALPHA.name}`,
     userUid: '6b7c8d9e-0f1a-4b2c-8d3e-4f5a6b7c8d9e',
   },
   {
@@ -44,7 +44,7 @@ export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
     role: 'company',
     companyName: BETA.name,
     organizationUid: BETA.organizationUid,
-    description: `Company user of ${BETA.name}: sees only ${BETA.name}'s jobs`,
+    description: `Company user of ${BETA.name}: sees only the jobs of ${BETA.name}`,
     userUid: 'e1f2a3b4-c5d6-4e7f-a081-92a3b4c5d6e7',
   },
 ]);

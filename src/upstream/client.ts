@@ -6,7 +6,12 @@ import type { Config } from '../config.js';
 import { UpstreamError, classifyErrorCode } from './errors.js';
 
 /** VSPC response headers that carry meaning for a client; everything else stays behind the proxy. */
-export const PASSED_RESPONSE_HEADERS = ['content-type', 'location', 'retry-after', 'content-disposition'] as const;
+export const PASSED_RESPONSE_HEADERS = [
+  'content-type',
+  'location',
+  'retry-after',
+  'content-disposition',
+] as const;
 
 /** One call to VSPC, already validated and normalised by the HTTP layer. */
 export interface UpstreamRequest {
@@ -53,7 +58,11 @@ export interface UpstreamClient {
 }
 
 /** The client options a configuration asks for, talking to `origin`. */
-export function upstreamOptionsFrom(config: Config, origin: string, userAgent?: string): UpstreamClientOptions {
+export function upstreamOptionsFrom(
+  config: Config,
+  origin: string,
+  userAgent?: string,
+): UpstreamClientOptions {
   return {
     origin,
     timeoutMs: config.upstreamTimeoutMs,
@@ -97,7 +106,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         ...(upstreamRequest.signal === undefined ? {} : { signal: upstreamRequest.signal }),
         ...(upstreamRequest.timeoutMs === undefined
           ? {}
-          : { timeout: { request: upstreamRequest.timeoutMs, connect: Math.min(upstreamRequest.timeoutMs, options.connectTimeoutMs) } }),
+          : {
+              timeout: {
+                request: upstreamRequest.timeoutMs,
+                connect: Math.min(upstreamRequest.timeoutMs, options.connectTimeoutMs),
+              },
+            }),
       });
       const chunks: Buffer[] = [];
       let receivedBytes = 0;

@@ -1,7 +1,8 @@
 import type { ProblemCode } from '../http/problems.js';
 
 /** Why a call to VSPC produced no usable HTTP answer. */
-export type UpstreamFailure = 'refused' | 'reset' | 'dns' | 'timeout' | 'body-too-large' | 'tls' | 'aborted' | 'other';
+export type UpstreamFailure =
+  'refused' | 'reset' | 'dns' | 'timeout' | 'body-too-large' | 'tls' | 'aborted' | 'other';
 
 /**
  * A transport-level failure talking to VSPC. It never holds the request options

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
-import { rawRequest, listen, startScriptedUpstream, type Listening, type ScriptedUpstream } from '../helpers/servers.js';
+import {
+  rawRequest,
+  listen,
+  startScriptedUpstream,
+  type Listening,
+  type ScriptedUpstream,
+} from '../helpers/servers.js';
 
 const TOKEN = 'tok-forwarding-test-123';
 
@@ -54,7 +60,9 @@ describe('transparent proxy against a scripted VSPC', () => {
     expect(vspc.calls).toHaveLength(1);
     const call = vspc.calls[0]!;
     expect(call.method).toBe('PATCH');
-    expect(call.url).toBe('/api/v3/infrastructure/backupServers/jobs/abc?select=%5B%7B%22propertyPath%22%3A%22name%22%7D%5D&x=1');
+    expect(call.url).toBe(
+      '/api/v3/infrastructure/backupServers/jobs/abc?select=%5B%7B%22propertyPath%22%3A%22name%22%7D%5D&x=1',
+    );
     expect(call.body).toBe('[{"op":"replace","path":"/isEnabled","value":false}]');
     expect(call.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(call.headers.accept).toBe('application/json');

@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
-import { listen, rawRequest, startScriptedUpstream, type Listening, type ScriptedUpstream } from '../helpers/servers.js';
+import {
+  listen,
+  rawRequest,
+  startScriptedUpstream,
+  type Listening,
+  type ScriptedUpstream,
+} from '../helpers/servers.js';
 
 const AUTH = { Authorization: 'Bearer tok-guard-test' };
 
@@ -33,7 +39,11 @@ describe('requests refused without reaching VSPC', () => {
     expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(res.headers['www-authenticate']).toBe('Bearer');
     const body = JSON.parse(res.body) as Record<string, unknown>;
-    expect(body).toMatchObject({ type: 'urn:vspc-proxy:problem:unauthorized', status: 401, code: 'unauthorized' });
+    expect(body).toMatchObject({
+      type: 'urn:vspc-proxy:problem:unauthorized',
+      status: 401,
+      code: 'unauthorized',
+    });
     expect(vspc.calls).toHaveLength(0);
   });
 
@@ -66,7 +76,10 @@ describe('requests refused without reaching VSPC', () => {
   });
 
   it('normalises dot and empty segments and still forwards below /api/v3', async () => {
-    const res = await rawRequest(server.url, { path: '/api/v3//infrastructure/./backupServers/jobs?limit=5', headers: AUTH });
+    const res = await rawRequest(server.url, {
+      path: '/api/v3//infrastructure/./backupServers/jobs?limit=5',
+      headers: AUTH,
+    });
     expect(res.status).toBe(200);
     expect(vspc.calls.map((call) => call.url)).toEqual(['/api/v3/infrastructure/backupServers/jobs?limit=5']);
   });
@@ -75,7 +88,10 @@ describe('requests refused without reaching VSPC', () => {
     expect((await rawRequest(server.url, { path: '/api/v3', headers: AUTH })).status).toBe(404);
     const outside = await rawRequest(server.url, { path: '/api/v2/jobs', headers: AUTH });
     expect(outside.status).toBe(404);
-    expect(JSON.parse(outside.body)).toMatchObject({ code: 'not-found', type: 'urn:vspc-proxy:problem:not-found' });
+    expect(JSON.parse(outside.body)).toMatchObject({
+      code: 'not-found',
+      type: 'urn:vspc-proxy:problem:not-found',
+    });
     expect(vspc.calls).toHaveLength(0);
   });
 

@@ -53,7 +53,8 @@ describe('transport failures become problem+json', () => {
     await vspc.close();
   });
 
-  const get = (name: string) => request(proxy.app).get(`/api/v3/test/${name}`).set('Authorization', `Bearer ${TOKEN}`);
+  const get = (name: string) =>
+    request(proxy.app).get(`/api/v3/test/${name}`).set('Authorization', `Bearer ${TOKEN}`);
 
   it.each([
     ['hang', 504, 'upstream-timeout'],

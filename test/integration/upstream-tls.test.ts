@@ -11,7 +11,10 @@ describe('VSPC over TLS with a private CA', () => {
 
   beforeAll(async () => {
     server = https.createServer(
-      { key: readFileSync('test/fixtures/tls/server.key'), cert: readFileSync('test/fixtures/tls/server.pem') },
+      {
+        key: readFileSync('test/fixtures/tls/server.key'),
+        cert: readFileSync('test/fixtures/tls/server.pem'),
+      },
       (_req, res) => {
         res.setHeader('Content-Type', 'application/json');
         res.end('{"data":[],"meta":{"pagingInfo":{"total":0,"count":0,"offset":0}}}');

@@ -51,15 +51,39 @@ describe('loadConfig', () => {
     ['VSPC_URL', 'ftp://x', 'VSPC_URL="ftp://x" is not allowed; expected an http(s) origin'],
     ['VSPC_URL', 'https://vspc:1280/api/v3', 'VSPC_URL="https://vspc:1280/api/v3" is not allowed'],
     ['VSPC_URL', 'not a url', 'VSPC_URL="not a url" is not allowed'],
-    ['UPSTREAM_TIMEOUT_MS', '-1', 'UPSTREAM_TIMEOUT_MS="-1" is not allowed; expected an integer from 1 to 600000.'],
+    [
+      'UPSTREAM_TIMEOUT_MS',
+      '-1',
+      'UPSTREAM_TIMEOUT_MS="-1" is not allowed; expected an integer from 1 to 600000.',
+    ],
     ['UPSTREAM_TIMEOUT_MS', '1.5', 'UPSTREAM_TIMEOUT_MS="1.5" is not allowed'],
     ['UPSTREAM_MAX_BODY_BYTES', '0', 'UPSTREAM_MAX_BODY_BYTES="0" is not allowed'],
-    ['VSPC_CA_FILE', '/nonexistent/ca.pem', 'VSPC_CA_FILE="/nonexistent/ca.pem" is not allowed; expected the path of a readable PEM file.'],
-    ['VSPC_CA_FILE', 'package.json', 'VSPC_CA_FILE="package.json" is not allowed; expected a PEM file holding at least one certificate.'],
+    [
+      'VSPC_CA_FILE',
+      '/nonexistent/ca.pem',
+      'VSPC_CA_FILE="/nonexistent/ca.pem" is not allowed; expected the path of a readable PEM file.',
+    ],
+    [
+      'VSPC_CA_FILE',
+      'package.json',
+      'VSPC_CA_FILE="package.json" is not allowed; expected a PEM file holding at least one certificate.',
+    ],
     ['VSPC_TLS_INSECURE', 'maybe', 'VSPC_TLS_INSECURE="maybe" is not allowed; expected true or false.'],
-    ['LOG_LEVEL', 'loud', 'LOG_LEVEL="loud" is not allowed; expected one of fatal, error, warn, info, debug, trace, silent.'],
-    ['NODE_ENV', 'staging', 'NODE_ENV="staging" is not allowed; expected one of development, production, test.'],
-    ['CORS_ORIGINS', 'https://a.example.com/path', 'CORS_ORIGINS="https://a.example.com/path" is not allowed'],
+    [
+      'LOG_LEVEL',
+      'loud',
+      'LOG_LEVEL="loud" is not allowed; expected one of fatal, error, warn, info, debug, trace, silent.',
+    ],
+    [
+      'NODE_ENV',
+      'staging',
+      'NODE_ENV="staging" is not allowed; expected one of development, production, test.',
+    ],
+    [
+      'CORS_ORIGINS',
+      'https://a.example.com/path',
+      'CORS_ORIGINS="https://a.example.com/path" is not allowed',
+    ],
   ])('refuses %s=%s with one line naming it', (variable, value, message) => {
     let thrown: unknown;
     try {
@@ -78,7 +102,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
       'VSPC_URL="" is not allowed; expected the VSPC origin when NODE_ENV=production',
     );
-    expect(loadConfig({ NODE_ENV: 'production', VSPC_URL: 'https://vspc:1280' }).vspcUrl).toBe('https://vspc:1280');
+    expect(loadConfig({ NODE_ENV: 'production', VSPC_URL: 'https://vspc:1280' }).vspcUrl).toBe(
+      'https://vspc:1280',
+    );
   });
 
   it('reads a CA bundle once', () => {
@@ -88,7 +114,18 @@ describe('loadConfig', () => {
 
   it('has a default for every setting the code reads', () => {
     const defaults = readDefaults();
-    for (const key of ['PORT', 'HOST', 'VSPC_URL', 'VSPC_CA_FILE', 'VSPC_TLS_INSECURE', 'UPSTREAM_TIMEOUT_MS', 'UPSTREAM_MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGINS', 'NODE_ENV']) {
+    for (const key of [
+      'PORT',
+      'HOST',
+      'VSPC_URL',
+      'VSPC_CA_FILE',
+      'VSPC_TLS_INSECURE',
+      'UPSTREAM_TIMEOUT_MS',
+      'UPSTREAM_MAX_BODY_BYTES',
+      'LOG_LEVEL',
+      'CORS_ORIGINS',
+      'NODE_ENV',
+    ]) {
       expect(defaults[key]).toBeDefined();
     }
   });

@@ -33,9 +33,11 @@ describe('upstreamHeaders', () => {
     });
   });
   it('extends an existing X-Forwarded-For chain', () => {
-    expect(upstreamHeaders({ 'x-forwarded-for': '1.1.1.1, 2.2.2.2' }, { address: '3.3.3.3', protocol: 'http' })['x-forwarded-for']).toBe(
-      '1.1.1.1, 2.2.2.2, 3.3.3.3',
-    );
+    expect(
+      upstreamHeaders({ 'x-forwarded-for': '1.1.1.1, 2.2.2.2' }, { address: '3.3.3.3', protocol: 'http' })[
+        'x-forwarded-for'
+      ],
+    ).toBe('1.1.1.1, 2.2.2.2, 3.3.3.3');
   });
 });
 
@@ -53,7 +55,9 @@ describe('hasBearerToken', () => {
 
 describe('rewriteLocation', () => {
   it("drops VSPC's own origin", () => {
-    expect(rewriteLocation('https://vspc:1280/api/v3/asyncActions/1?x=2', 'https://vspc:1280')).toBe('/api/v3/asyncActions/1?x=2');
+    expect(rewriteLocation('https://vspc:1280/api/v3/asyncActions/1?x=2', 'https://vspc:1280')).toBe(
+      '/api/v3/asyncActions/1?x=2',
+    );
   });
   it('leaves other origins and relative references alone', () => {
     expect(rewriteLocation('https://other/api', 'https://vspc:1280')).toBe('https://other/api');

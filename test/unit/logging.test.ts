@@ -20,7 +20,11 @@ describe('logger redaction', () => {
   it('censors credentials wherever a caller puts them', () => {
     const logs = captureLogs();
     logs.logger.info(
-      { req: { headers: { authorization: 'Bearer s3cret', cookie: 'c=s3cret' } }, body: { password: 's3cret', refresh_token: 's3cret' }, access_token: 's3cret' },
+      {
+        req: { headers: { authorization: 'Bearer s3cret', cookie: 'c=s3cret' } },
+        body: { password: 's3cret', refresh_token: 's3cret' },
+        access_token: 's3cret',
+      },
       'x',
     );
     expect(logs.text()).not.toContain('s3cret');
@@ -36,15 +40,24 @@ describe('levelForStatus', () => {
     [429, false, 'warn'],
     [502, false, 'error'],
     [200, true, 'error'],
-  ] as const)('%i (failed=%s) → %s', (status, failed, level) => expect(levelForStatus(status, failed)).toBe(level));
+  ] as const)('%i (failed=%s) → %s', (status, failed, level) =>
+    expect(levelForStatus(status, failed)).toBe(level),
+  );
 });
 
 describe('requestIdFrom', () => {
   it('keeps a well-formed id', () => {
-    expect(requestIdFrom('ba547d14-c556-42bb-b85c-eeeb16e2f5e7')).toBe('ba547d14-c556-42bb-b85c-eeeb16e2f5e7');
+    expect(requestIdFrom('ba547d14-c556-42bb-b85c-eeeb16e2f5e7')).toBe(
+      'ba547d14-c556-42bb-b85c-eeeb16e2f5e7',
+    );
     expect(requestIdFrom('job:42.retry_1')).toBe('job:42.retry_1');
   });
-  it.each([['has space'], ['x'.repeat(129)], [''], ['<script>'], [['a', 'b']], [undefined]])('replaces %p with a UUID', (value) => {
-    expect(requestIdFrom(value as string | string[] | undefined)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-  });
+  it.each([['has space'], ['x'.repeat(129)], [''], ['<script>'], [['a', 'b']], [undefined]])(
+    'replaces %p with a UUID',
+    (value) => {
+      expect(requestIdFrom(value as string | string[] | undefined)).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+    },
+  );
 });

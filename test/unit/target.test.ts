@@ -3,7 +3,11 @@ import { isApiPath, normaliseTarget } from '../../src/http/target.js';
 
 describe('normaliseTarget', () => {
   it('keeps a clean path and its raw query', () => {
-    expect(normaliseTarget('/api/v3/a/b?filter=%5B%5D&x=1')).toEqual({ ok: true, path: '/api/v3/a/b', search: '?filter=%5B%5D&x=1' });
+    expect(normaliseTarget('/api/v3/a/b?filter=%5B%5D&x=1')).toEqual({
+      ok: true,
+      path: '/api/v3/a/b',
+      search: '?filter=%5B%5D&x=1',
+    });
   });
   it('drops empty and dot segments, encoded dots too', () => {
     expect(normaliseTarget('//api//v3/./a/%2e/b/')).toEqual({ ok: true, path: '/api/v3/a/b', search: '' });

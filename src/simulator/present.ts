@@ -1,0 +1,54 @@
+import type { Page, PagingInfo } from './paging.js';
+import type { BackupServerBackupCopyJob, ExpandedCopyJob } from './resources.js';
+
+/** A copy job as sent: enums possibly in legacy casing, `_embedded` only when expanded. */
+export type PresentedCopyJob = Omit<BackupServerBackupCopyJob, 'retentionPolicyType' | 'rpoOptionsUnit'> & {
+  readonly retentionPolicyType: string;
+  readonly rpoOptionsUnit: string;
+  readonly _embedded?: ExpandedCopyJob['_embedded'];
+};
+
+/** How to present a copy job. */
+export interface CopyJobPresentation {
+  /** Include `_embedded.backupServerJob` (`expand=BackupServerJob`); otherwise there is no `_embedded` at all. */
+  readonly expand: boolean;
+  /** Lower-case `retentionPolicyType` and `rpoOptionsUnit`, as VSPC before 3.6 did (`simple`, `gfs`, `minutes`). */
+  readonly legacyEnumCasing: boolean;
+}
+
+/** The envelope of a collection response. */
+export interface CollectionEnvelope<T> {
+  readonly meta: { readonly pagingInfo: PagingInfo };
+  readonly data: readonly T[];
+  readonly errors: null;
+}
+
+/** The envelope of a single-resource response (the schema's `meta` is nullable; VSPC sends no paging here). */
+export interface ItemEnvelope<T> {
+  readonly meta: null;
+  readonly data: T;
+  readonly errors: null;
+}
+
+/** A copy job as the response body carries it. */
+export function presentCopyJob(job: ExpandedCopyJob, presentation: CopyJobPresentation): PresentedCopyJob {
+  const { _embedded, ...copyJob } = job;
+  const cased: PresentedCopyJob = presentation.legacyEnumCasing
+    ? {
+        ...copyJob,
+        retentionPolicyType: copyJob.retentionPolicyType.toLowerCase(),
+        rpoOptionsUnit: copyJob.rpoOptionsUnit.toLowerCase(),
+      }
+    : copyJob;
+  return presentation.expand ? { ...cased, _embedded } : cased;
+}
+
+/** `{meta: {pagingInfo}, data, errors: null}`. */
+export function collectionEnvelope<T>(page: Page<T>): CollectionEnvelope<T> {
+  return { meta: { pagingInfo: page.pagingInfo }, data: page.data, errors: null };
+}
+
+/** `{meta: null, data, errors: null}`. */
+export function itemEnvelope<T>(data: T): ItemEnvelope<T> {
+  return { meta: null, data, errors: null };
+}
