@@ -26,7 +26,7 @@ async function resolveUpstream(
     { simulatorUrl: simulator.url },
     `VSPC_URL is not set: serving DEMO DATA from the embedded VSPC simulator. Demo users: ${users}; ` +
       'each password is the user name followed by "-demo-password". Log in with ' +
-      'curl -d grant_type=password -d username=admin -d password=... http://localhost:<PORT>/api/v3/token',
+      `curl -d grant_type=password -d username=admin -d password=... http://localhost:${config.port}/api/v3/token`,
   );
   return { origin: simulator.url, simulator };
 }
