@@ -1,59 +1,120 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
-import helmet from 'helmet';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { createTokenHasher, type TokenHasher } from './cache/key.js';
+import { ResponseCache } from './cache/store.js';
 import type { Config } from './config.js';
 import { createAccessLog } from './http/access-log.js';
+import { createAdminCachePurge } from './http/admin.js';
+import { requestIdOf } from './http/api-request.js';
+import { createCachedGetHandler } from './http/cached-get.js';
 import { createCors } from './http/cors.js';
 import { createReadyz, healthz } from './http/health.js';
 import { sendProblem } from './http/problems.js';
 import { createProxyHandler } from './http/proxy.js';
+import { securityHeaders } from './http/security-headers.js';
 import { API_PREFIX, normaliseTarget } from './http/target.js';
-import type { UpstreamClient } from './upstream/client.js';
+import { createUpstreamClient, upstreamOptionsFrom, type UpstreamClient } from './upstream/client.js';
 
 /** Everything the app needs, built by `main.ts` (or by a test). */
 export interface AppDeps {
   config: Config;
   logger: Logger;
   upstream: UpstreamClient;
+  cache: ResponseCache;
+  /** Token HMAC for cache keys; built from `CACHE_KEY_SECRET` by default. */
+  hashToken: TokenHasher;
+  /** Clock in ms; tests inject one. */
+  now?: () => number;
 }
 
-/** Builds the vspc-proxy HTTP app. It never listens: `main.ts` or a test does. */
-export function createApp(deps: AppDeps): Express {
-  const { config, logger, upstream } = deps;
+const API_PATH_START = `${API_PREFIX}/`;
+
+/**
+ * Builds the vspc-proxy request handler. It never listens: `main.ts` or a test does.
+ * Every request gets the access log, a request id, the security headers and CORS; `GET`/`HEAD`
+ * under `/api/v3/` then go to the cache handler directly (no Express on the hit path), the rest to Express.
+ */
+export function createApp(deps: AppDeps): RequestListener {
+  const { config, logger, upstream, cache } = deps;
+  const now = deps.now ?? Date.now;
+  const accessLog = createAccessLog(logger);
+  const headers = securityHeaders();
+  const cors = createCors(config.corsOrigins);
+  const cachedGet = createCachedGetHandler({ cache, upstream, hashToken: deps.hashToken, logger, now });
+  const routes = createRoutes(deps);
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    accessLog(req, res);
+    for (const [name, value] of headers) res.setHeader(name, value);
+    if (cors(req, res)) return;
+    const method = req.method;
+    if ((method === 'GET' || method === 'HEAD') && req.url?.startsWith(API_PATH_START))
+      return cachedGet(req, res);
+    routes(req, res);
+  };
+}
+
+/** Bytes of the random token-HMAC secret used when `CACHE_KEY_SECRET` is unset. */
+const RANDOM_SECRET_BYTES = 32;
+
+/**
+ * Builds the app's collaborators from a configuration: the got client for `origin`, the response
+ * cache over it, and the token hasher (`CACHE_KEY_SECRET`, or a random secret for this process).
+ */
+export function createAppDeps(
+  config: Config,
+  options: { origin: string; logger: Logger; now?: () => number; userAgent?: string },
+): AppDeps {
+  const now = options.now ?? Date.now;
+  const upstream = createUpstreamClient(upstreamOptionsFrom(config, options.origin, options.userAgent));
+  const cache = new ResponseCache({
+    upstream,
+    maxBytes: config.cacheMaxBytes,
+    maxEntryBytes: config.cacheMaxEntryBytes,
+    ttlMs: config.cacheTtlMs,
+    staleMs: config.cacheStaleMs,
+    now,
+  });
+  const hashToken = createTokenHasher(config.cacheKeySecret ?? randomBytes(RANDOM_SECRET_BYTES));
+  return { config, logger: options.logger, upstream, cache, hashToken, now };
+}
+
+/** The Express part: health, admin, writes to VSPC, and problem answers for everything else. */
+function createRoutes(deps: AppDeps): express.Express {
+  const { config, logger, upstream, cache } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
 
-  app.use(createAccessLog(logger));
-  app.use(helmet());
-  app.use(createCors(config.corsOrigins));
-
   // Refuse traversal and absolute-form targets before any routing sees them.
   app.use((req, res, next) => {
     const target = normaliseTarget(req.url);
-    if (!target.ok) return sendProblem(res, 'bad-path', target.detail, { requestId: String(req.id) });
+    if (!target.ok) return sendProblem(res, 'bad-path', target.detail, { requestId: requestIdOf(req) });
     next();
   });
 
   app.get('/healthz', healthz);
   app.get('/readyz', createReadyz(upstream, config.readyTimeoutMs));
+  if (config.adminToken !== null) app.delete('/admin/cache', createAdminCachePurge(cache, config.adminToken));
 
   app.use(
     API_PREFIX,
     express.raw({ type: () => true, limit: config.requestMaxBodyBytes }),
-    createProxyHandler({ upstream, logger }),
+    createProxyHandler({ upstream, cache, logger }),
   );
 
   app.use((req, res) => {
     sendProblem(res, 'not-found', `No route for ${req.method} ${req.path}.`, {
       instance: req.path,
-      requestId: String(req.id),
+      requestId: requestIdOf(req),
     });
   });
 
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-    const context = { instance: req.path, requestId: String(req.id) };
+    const context = { instance: req.path, requestId: requestIdOf(req) };
     const status = (error as { status?: unknown }).status;
     if (res.headersSent) {
       res.destroy();
@@ -71,7 +132,7 @@ export function createApp(deps: AppDeps): Express {
       return sendProblem(res, 'bad-request', 'The request could not be read.', context);
     }
     logger.error(
-      { reqId: req.id, err: { type: (error as Error).name, message: (error as Error).message } },
+      { reqId: requestIdOf(req), err: { type: (error as Error).name, message: (error as Error).message } },
       'unhandled error',
     );
     sendProblem(res, 'internal', 'An unexpected error occurred.', context);

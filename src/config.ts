@@ -29,6 +29,17 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Origins allowed to call the proxy from a browser; empty: no CORS headers at all. */
   readonly corsOrigins: readonly string[];
+  /** Byte bound of the response cache (bodies, headers, keys, overhead). */
+  readonly cacheMaxBytes: number;
+  /** Larger answers pass through uncached. */
+  readonly cacheMaxEntryBytes: number;
+  readonly cacheTtlMs: number;
+  /** How long after expiry an entry may still be served stale. */
+  readonly cacheStaleMs: number;
+  /** Secret for the token HMAC in cache keys; `null`: a random one per process. */
+  readonly cacheKeySecret: string | null;
+  /** Bearer token for `/admin/*`; `null`: the admin routes do not exist (404). */
+  readonly adminToken: string | null;
   readonly readyTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly simulatorPort: number;
@@ -146,7 +157,20 @@ function origins(raw: Raw): string[] {
   });
 }
 
+/** A secret value: empty means unset; otherwise it must be long enough to resist guessing. */
+function secret(raw: Raw, name: string, minLength: number): string | null {
+  const value = setting(raw, name);
+  if (value === '') return null;
+  // The value is a secret: the error names its length, never the value.
+  if (value.length < minLength)
+    throw new ConfigError(name, `<${value.length} characters>`, `at least ${minLength} characters`);
+  return value;
+}
+
 const MAX_PORT = 65535;
+const MIN_SECRET_LENGTH = 16;
+const MAX_CACHE_BYTES = 64 * 1024 * 1024 * 1024;
+const MAX_CACHE_TIME_MS = 24 * 3600 * 1000;
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_BODY_BYTES = 1024 * 1024 * 1024;
 
@@ -171,6 +195,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
   }
   const ca = caBundle(raw);
   const timeoutMs = integer(raw, 'UPSTREAM_TIMEOUT_MS', 1, MAX_TIMEOUT_MS);
+  const cacheMaxBytes = integer(raw, 'CACHE_MAX_BYTES', 1, MAX_CACHE_BYTES);
+  const cacheMaxEntryBytes = integer(raw, 'CACHE_MAX_ENTRY_BYTES', 1, MAX_CACHE_BYTES);
+  if (cacheMaxEntryBytes > cacheMaxBytes) {
+    throw new ConfigError(
+      'CACHE_MAX_ENTRY_BYTES',
+      String(cacheMaxEntryBytes),
+      `at most CACHE_MAX_BYTES (${cacheMaxBytes})`,
+    );
+  }
   return Object.freeze({
     nodeEnv,
     port: integer(raw, 'PORT', 0, MAX_PORT),
@@ -189,6 +222,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     requestMaxBodyBytes: integer(raw, 'REQUEST_MAX_BODY_BYTES', 1, MAX_BODY_BYTES),
     logLevel: oneOf(raw, 'LOG_LEVEL', LOG_LEVELS),
     corsOrigins: Object.freeze(origins(raw)),
+    cacheMaxBytes,
+    cacheMaxEntryBytes,
+    cacheTtlMs: integer(raw, 'CACHE_TTL_MS', 0, MAX_CACHE_TIME_MS),
+    cacheStaleMs: integer(raw, 'CACHE_STALE_MS', 0, MAX_CACHE_TIME_MS),
+    cacheKeySecret: secret(raw, 'CACHE_KEY_SECRET', MIN_SECRET_LENGTH),
+    adminToken: secret(raw, 'ADMIN_TOKEN', MIN_SECRET_LENGTH),
     readyTimeoutMs: integer(raw, 'READY_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
     shutdownTimeoutMs: integer(raw, 'SHUTDOWN_TIMEOUT_MS', 0, MAX_TIMEOUT_MS),
     simulatorPort: integer(raw, 'SIMULATOR_PORT', 0, MAX_PORT),

@@ -1,11 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createApp } from './app.js';
+import { createApp, createAppDeps } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { DEMO_USERS, knobsFromEnv, startSimulator, type Simulator } from './simulator/index.js';
-import { createUpstreamClient, upstreamOptionsFrom } from './upstream/client.js';
 
 const USER_AGENT = 'vspc-proxy/0.1';
 
@@ -49,9 +48,9 @@ async function main(): Promise<void> {
     );
   }
   const { origin, simulator } = await resolveUpstream(config, logger);
-  const upstream = createUpstreamClient(upstreamOptionsFrom(config, origin, USER_AGENT));
-  const app = createApp({ config, logger, upstream });
-  const server = http.createServer(app);
+  const deps = createAppDeps(config, { origin, logger, userAgent: USER_AGENT });
+  const { upstream } = deps;
+  const server = http.createServer(createApp(deps));
   server.on('error', (error) => {
     logger.fatal({ err: { message: error.message } }, 'cannot listen');
     process.exit(1);

@@ -13,13 +13,23 @@ export function levelForStatus(status: number, failed: boolean): LogLevelName {
   return 'info';
 }
 
+/**
+ * Fields a handler adds to the request's access log line (cache outcome, upstream status and time).
+ * They live in `res.locals`, which Express keeps when it takes over the response.
+ */
+export function logFieldsOf(res: ServerResponse): Record<string, unknown> {
+  const withLocals = res as ServerResponse & { locals?: Record<string, unknown> };
+  withLocals.locals ??= {};
+  return withLocals.locals;
+}
+
 /** The flat fields of one access log line. Never headers, never a body: no credential can leak. */
 function accessFields(
   req: IncomingMessage,
   res: ServerResponse,
   durationMs: number,
 ): Record<string, unknown> {
-  const locals = (res as ServerResponse & { locals?: Record<string, unknown> }).locals ?? {};
+  const locals = logFieldsOf(res);
   const rawUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
   return {
     method: req.method,

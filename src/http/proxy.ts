@@ -1,92 +1,113 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { invalidationPrefix } from '../cache/policy.js';
+import type { ResponseCache } from '../cache/store.js';
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
 import { UpstreamError, problemForFailure } from '../upstream/errors.js';
-import type { UpstreamClient, UpstreamResponse } from '../upstream/client.js';
-import { hasBearerToken, rewriteLocation, upstreamHeaders } from './forwarding.js';
+import { logFieldsOf } from './access-log.js';
+import { TOKEN_PATH, readApiRequest, requestIdOf } from './api-request.js';
+import { rewriteLocation } from './forwarding.js';
 import { sendProblem } from './problems.js';
-import { API_PREFIX, isApiPath, normaliseTarget } from './target.js';
-
-/** The one VSPC call that needs no bearer token: logging in. */
-const TOKEN_PATH = `${API_PREFIX}/token`;
 
 export interface ProxyDeps {
   upstream: UpstreamClient;
+  cache: ResponseCache;
   logger: Logger;
 }
 
-/** What the access log line learns about the upstream call, via `res.locals`. */
-export interface UpstreamLogFields {
-  upstreamStatus?: number;
-  upstreamMs?: number;
-  upstreamFailure?: string;
+/**
+ * Sends one request to VSPC on behalf of a client that waits for it alone (no cache): aborts
+ * the call if the client goes away, records the upstream status and time for the access log.
+ * Resolves with VSPC's answer, or `null` after answering a transport failure with a problem.
+ */
+export async function forwardAlone(
+  deps: Pick<ProxyDeps, 'upstream' | 'logger'>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: Omit<UpstreamRequest, 'signal'>,
+): Promise<UpstreamResponse | null> {
+  const abort = new AbortController();
+  const onClose = (): void => {
+    if (!res.writableFinished) abort.abort();
+  };
+  res.once('close', onClose);
+  const fields = logFieldsOf(res);
+  try {
+    const answer = await deps.upstream.request({ ...request, signal: abort.signal });
+    fields.upstreamStatus = answer.status;
+    fields.upstreamMs = roundMs(answer.durationMs);
+    return answer;
+  } catch (error) {
+    if (!(error instanceof UpstreamError)) throw error;
+    fields.upstreamFailure = error.failure;
+    if (abort.signal.aborted) return null; // the client left; nobody to answer
+    sendUpstreamFailure(deps.logger, req, res, error);
+    return null;
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+/** Answers a transport failure with its problem, and logs it (never the request's headers). */
+export function sendUpstreamFailure(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: UpstreamError,
+): void {
+  logger.warn(
+    { reqId: requestIdOf(req), failure: error.failure, code: error.code, err: { message: error.message } },
+    'VSPC call failed',
+  );
+  const problem = problemForFailure(error.failure);
+  sendProblem(res, problem.code, problem.detail, {
+    instance: req.url?.split('?')[0],
+    requestId: requestIdOf(req),
+  });
 }
 
 /**
  * Forwards a request under `/api/v3/` to VSPC unchanged (method, path, query, body, allowed headers)
- * and sends VSPC's status, content type and body back unchanged.
+ * and sends VSPC's status, content type and body back unchanged. A successful write purges the
+ * cached entries of the collection it changed. (GET and HEAD go through the cache instead.)
  */
-export function createProxyHandler(deps: ProxyDeps): RequestHandler {
-  return async (req: Request, res: Response) => {
-    const context = { instance: req.path, requestId: String(req.id) };
-    const target = normaliseTarget(req.originalUrl);
-    if (!target.ok) return sendProblem(res, 'bad-path', target.detail, context);
-    if (!isApiPath(target.path)) return sendProblem(res, 'not-found', 'No such VSPC resource.', context);
-    const isLogin = req.method === 'POST' && target.path === TOKEN_PATH;
-    if (!isLogin && !hasBearerToken(req.headers.authorization)) {
-      return sendProblem(
-        res,
-        'unauthorized',
-        'Send Authorization: Bearer <token> (get one from POST /api/v3/token).',
-        {
-          ...context,
-          headers: { 'WWW-Authenticate': 'Bearer' },
-        },
-      );
+export function createProxyHandler(deps: ProxyDeps) {
+  return async (req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> => {
+    const api = readApiRequest(req, res);
+    if (api === null) return;
+    const method = req.method ?? 'GET';
+    const answer = await forwardAlone(deps, req, res, {
+      method,
+      target: api.path + api.search,
+      headers: api.headers,
+      ...(Buffer.isBuffer(req.body) ? { body: req.body } : {}),
+    });
+    if (answer === null) return;
+    const isWrite = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && api.path !== TOKEN_PATH;
+    if (isWrite && answer.status >= 200 && answer.status < 300) {
+      logFieldsOf(res).cachePurged = deps.cache.purgePrefix(invalidationPrefix(api.path));
     }
-
-    // A client that goes away cancels its VSPC call.
-    const abort = new AbortController();
-    const onClose = (): void => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.once('close', onClose);
-    const fields = res.locals as UpstreamLogFields;
-    try {
-      const answer = await deps.upstream.request({
-        method: req.method,
-        target: target.path + target.search,
-        headers: upstreamHeaders(req.headers, {
-          address: req.socket.remoteAddress,
-          protocol: req.protocol === 'https' ? 'https' : 'http',
-        }),
-        ...(Buffer.isBuffer(req.body) ? { body: req.body } : {}),
-        signal: abort.signal,
-      });
-      fields.upstreamStatus = answer.status;
-      fields.upstreamMs = Math.round(answer.durationMs * 1000) / 1000;
-      sendUpstreamAnswer(res, answer, deps.upstream.origin);
-    } catch (error) {
-      if (!(error instanceof UpstreamError)) throw error;
-      fields.upstreamFailure = error.failure;
-      if (error.failure === 'aborted' && abort.signal.aborted) return; // nobody is listening
-      deps.logger.warn(
-        { reqId: req.id, failure: error.failure, code: error.code, err: { message: error.message } },
-        'VSPC call failed',
-      );
-      const problem = problemForFailure(error.failure);
-      sendProblem(res, problem.code, problem.detail, context);
-    } finally {
-      res.off('close', onClose);
-    }
+    sendUpstreamAnswer(res, answer, deps.upstream.origin);
   };
 }
 
 /** Writes VSPC's answer: its status, the headers that matter, its body. */
-export function sendUpstreamAnswer(res: Response, answer: UpstreamResponse, upstreamOrigin: string): void {
+export function sendUpstreamAnswer(
+  res: ServerResponse,
+  answer: UpstreamResponse,
+  upstreamOrigin: string,
+  extraHeaders: Record<string, string> = {},
+): void {
   res.statusCode = answer.status;
   for (const [name, value] of Object.entries(answer.headers)) {
     res.setHeader(name, name === 'location' ? rewriteLocation(value, upstreamOrigin) : value);
   }
+  for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
   res.setHeader('Content-Length', answer.body.length);
   res.end(answer.body);
+}
+
+/** Milliseconds to three decimals, for logs. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

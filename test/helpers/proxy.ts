@@ -1,22 +1,24 @@
-import type { Express } from 'express';
-import { createApp } from '../../src/app.js';
+import type { RequestListener } from 'node:http';
+import { createApp, createAppDeps, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createUpstreamClient, upstreamOptionsFrom, type UpstreamClient } from '../../src/upstream/client.js';
 import { captureLogs, type CapturedLogs } from './logs.js';
 
 export interface TestProxy {
-  app: Express;
+  app: RequestListener;
   config: Config;
+  deps: AppDeps;
   logs: CapturedLogs;
-  upstream: UpstreamClient;
   close(): void;
 }
 
 /** Builds the real app against `vspcUrl` with `env` overriding config/default.json, logs captured. */
-export function buildProxy(vspcUrl: string, env: Record<string, string> = {}): TestProxy {
+export function buildProxy(vspcUrl: string, env: Record<string, string> = {}, now?: () => number): TestProxy {
   const config = loadConfig({ NODE_ENV: 'test', VSPC_URL: vspcUrl, ...env });
   const logs = captureLogs();
-  const upstream = createUpstreamClient(upstreamOptionsFrom(config, vspcUrl));
-  const app = createApp({ config, logger: logs.logger, upstream });
-  return { app, config, logs, upstream, close: () => upstream.close() };
+  const deps = createAppDeps(config, {
+    origin: vspcUrl,
+    logger: logs.logger,
+    ...(now === undefined ? {} : { now }),
+  });
+  return { app: createApp(deps), config, deps, logs, close: () => deps.upstream.close() };
 }

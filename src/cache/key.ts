@@ -1,0 +1,108 @@
+import { createHmac } from 'node:crypto';
+
+/** VSPC's paging defaults, made explicit so `?` ≡ `?limit=100&offset=0`. */
+export const DEFAULT_LIMIT = '100';
+export const DEFAULT_OFFSET = '0';
+
+/** Query parameters whose value is JSON (VSPC's `filter`, `sort`, `select`): compared as parsed JSON. */
+const JSON_PARAMETERS = new Set(['filter', 'sort', 'select']);
+/** Query parameters whose repeated values form a set: order does not matter. */
+const SET_PARAMETERS = new Set(['expand']);
+const INTEGER = /^\d+$/;
+
+/** Everything that decides which cached answer a request may get. */
+export interface CacheKeyInput {
+  /** HMAC of the bearer token ({@link TokenHasher}); never the token itself. */
+  tokenHash: string;
+  /** `GET` (a `HEAD` uses the `GET` entry). */
+  method: string;
+  /** Normalised path, `/api/v3/...`. */
+  path: string;
+  /** Raw query string, without `?`. */
+  query: string;
+  accept: string | undefined;
+  clientVersion: string | undefined;
+}
+
+function decode(component: string): string {
+  try {
+    return decodeURIComponent(component.replace(/\+/g, ' '));
+  } catch {
+    return component;
+  }
+}
+
+function canonicalJson(value: string): string {
+  try {
+    return JSON.stringify(JSON.parse(value));
+  } catch {
+    return value; // VSPC will refuse it; the refusal is not cached either way
+  }
+}
+
+function canonicalInteger(value: string): string {
+  return INTEGER.test(value) ? String(Number(value)) : value;
+}
+
+/**
+ * The canonical form of a query string; pure. Parameters sorted by name (values of one name keep
+ * their order, but `expand` values are sorted); `limit`/`offset` defaults made explicit and integers
+ * written plainly; `filter`/`sort`/`select` JSON re-serialised without whitespace; every name and
+ * value decoded, then re-encoded one way.
+ */
+export function canonicalQuery(rawQuery: string): string {
+  const values = new Map<string, string[]>();
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const name = decode(equals === -1 ? pair : pair.slice(0, equals));
+    let value = equals === -1 ? '' : decode(pair.slice(equals + 1));
+    if (JSON_PARAMETERS.has(name)) value = canonicalJson(value);
+    else if (name === 'limit' || name === 'offset') value = canonicalInteger(value);
+    const list = values.get(name);
+    if (list === undefined) values.set(name, [value]);
+    else list.push(value);
+  }
+  if (!values.has('limit')) values.set('limit', [DEFAULT_LIMIT]);
+  if (!values.has('offset')) values.set('offset', [DEFAULT_OFFSET]);
+  const names = [...values.keys()].sort();
+  const parts: string[] = [];
+  for (const name of names) {
+    const list = values.get(name) ?? [];
+    if (SET_PARAMETERS.has(name)) list.sort();
+    for (const value of list) parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+  }
+  return parts.join('&');
+}
+
+/** The cache key of a request; pure. Fields are joined by a newline, which none of them can hold. */
+export function cacheKey(input: CacheKeyInput): string {
+  return [
+    input.tokenHash,
+    input.method === 'HEAD' ? 'GET' : input.method,
+    input.path,
+    canonicalQuery(input.query),
+    input.accept ?? '',
+    input.clientVersion ?? '',
+  ].join('\n');
+}
+
+/** Hashes bearer tokens with a process secret, so a key can name its owner without holding the token. */
+export type TokenHasher = (token: string) => string;
+
+/** Builds the token HMAC (SHA-256, hex) keyed by `secret`. */
+export function createTokenHasher(secret: string | Buffer): TokenHasher {
+  return (token) => createHmac('sha256', secret).update(token).digest('hex');
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or `null`. */
+export function bearerToken(authorization: string | undefined): string | null {
+  if (authorization === undefined) return null;
+  const match = /^bearer +(\S+)\s*$/i.exec(authorization);
+  return match?.[1] ?? null;
+}
+
+/** The owner part of a key (the token HMAC). */
+export function keyTokenHash(key: string): string {
+  return key.slice(0, key.indexOf('\n'));
+}

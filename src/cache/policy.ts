@@ -1,0 +1,92 @@
+import type { UpstreamFailure } from '../upstream/errors.js';
+
+/** How the cache took part in one answer; also what the access log says. */
+export type CacheOutcome = 'hit' | 'stale' | 'miss' | 'collapsed' | 'refresh' | 'bypass';
+
+/** What a request's `Cache-Control` (and HTTP/1.0 `Pragma`) asks of the cache. */
+export interface RequestDirectives {
+  /** Do not answer from the cache: fetch again (coalesced) and store. */
+  noCache: boolean;
+  /** Neither read nor write the cache. */
+  noStore: boolean;
+}
+
+/** Parses the request directives the cache obeys; unknown directives are ignored. Pure. */
+export function requestDirectives(
+  cacheControl: string | undefined,
+  pragma: string | undefined,
+): RequestDirectives {
+  let noCache = false;
+  let noStore = false;
+  if (cacheControl !== undefined) {
+    for (const part of cacheControl.split(',')) {
+      const directive = part.trim().toLowerCase();
+      if (directive === 'no-cache' || directive === 'max-age=0') noCache = true;
+      else if (directive === 'no-store') noStore = true;
+    }
+  } else if (pragma !== undefined && /(^|,)\s*no-cache\s*(,|$)/i.test(pragma)) {
+    noCache = true;
+  }
+  return { noCache, noStore };
+}
+
+/** VSPC statuses after which a stale entry may still be served (stale-if-error). Pure. */
+export function staleIfErrorAllowsStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** Transport failures after which a stale entry may still be served. Pure. */
+export function staleIfErrorAllowsFailure(failure: UpstreamFailure): boolean {
+  return failure !== 'aborted';
+}
+
+/** VSPC statuses that end a token's cached entries at once. */
+export function revokesToken(status: number): boolean {
+  return status === 401 || status === 403;
+}
+
+const ID_SEGMENT = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/**
+ * The path prefix a successful write invalidates; pure. A write to `.../jobs/{uid}` or
+ * `.../jobs/{uid}/start` changes the `.../jobs` collection, so everything from the segment before
+ * the first id is purged; a write to an id-less path purges its parent (its collection).
+ */
+export function invalidationPrefix(path: string): string {
+  const segments = path.split('/');
+  const firstId = segments.findIndex((segment) => ID_SEGMENT.test(segment));
+  const kept = firstId === -1 ? segments.slice(0, -1) : segments.slice(0, firstId);
+  return kept.join('/') || '/';
+}
+
+/** What the `Cache-Status` field reports about one answer. */
+export interface CacheStatusDetails {
+  /** Seconds of freshness left; negative when stale. */
+  ttlS?: number;
+  /** The answer was stored by this request. */
+  stored?: boolean;
+  /** The status VSPC answered when that is not what the client got. */
+  fwdStatus?: number;
+  detail?: string;
+}
+
+/**
+ * The `Cache-Status` field value (RFC 9211) for one answer; pure.
+ * hit → `hit; ttl=17`; stale-while-revalidate → `hit; ttl=-3`; stale-if-error → `fwd=stale; fwd-status=520`;
+ * miss → `fwd=miss; stored`; coalesced → `fwd=miss; collapsed`; no-cache → `fwd=request; stored`;
+ * no-store → `fwd=request; detail=no-store`.
+ */
+export function cacheStatus(outcome: CacheOutcome, details: CacheStatusDetails = {}): string {
+  const parts = ['vspc-proxy'];
+  const failed = details.fwdStatus !== undefined || details.detail !== undefined;
+  if (outcome === 'hit' || (outcome === 'stale' && !failed)) parts.push('hit');
+  else if (outcome === 'stale') parts.push('fwd=stale');
+  else if (outcome === 'miss' || outcome === 'collapsed') parts.push('fwd=miss');
+  else parts.push('fwd=request');
+  if (details.fwdStatus !== undefined) parts.push(`fwd-status=${details.fwdStatus}`);
+  if (details.ttlS !== undefined) parts.push(`ttl=${details.ttlS}`);
+  if (details.stored === true) parts.push('stored');
+  if (outcome === 'collapsed') parts.push('collapsed');
+  if (details.detail !== undefined) parts.push(`detail=${details.detail}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,168 @@
+import { LRUCache } from 'lru-cache';
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { createEntry, type CachedAnswer } from './entry.js';
+import { revokesToken, staleIfErrorAllowsFailure, staleIfErrorAllowsStatus } from './policy.js';
+
+/** A VSPC answer that must reach the client but not the cache (not a 200, or too large). */
+export class UncacheableAnswer extends Error {
+  override readonly name = 'UncacheableAnswer';
+  constructor(readonly answer: UpstreamResponse) {
+    super(`VSPC answered ${answer.status}; not cached`);
+  }
+}
+
+/** What a fetch needs to ask VSPC, from the request that started it. */
+export interface FetchContext {
+  request: UpstreamRequest;
+  path: string;
+  tokenHash: string;
+}
+
+export interface ResponseCacheOptions {
+  upstream: UpstreamClient;
+  maxBytes: number;
+  maxEntryBytes: number;
+  ttlMs: number;
+  staleMs: number;
+  /** Clock in ms; tests inject one. */
+  now?: () => number;
+}
+
+export type FetchResult = { entry: CachedAnswer; outcome: 'miss' | 'collapsed' | 'refresh' };
+
+/**
+ * The token-isolated response cache: an LRU bounded by bytes (body + headers + key + overhead),
+ * with lru-cache's `fetch()` coalescing concurrent misses into one VSPC call. Entries live
+ * `ttlMs` fresh and `staleMs` more as servable-stale; the LRU drops them after both.
+ */
+export class ResponseCache {
+  readonly #lru: LRUCache<string, CachedAnswer, FetchContext>;
+  readonly #options: ResponseCacheOptions;
+  readonly #now: () => number;
+  /** Counts purges, so a fetch that began before one does not store what it read. */
+  #purges = 0;
+
+  constructor(options: ResponseCacheOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#lru = new LRUCache<string, CachedAnswer, FetchContext>({
+      maxSize: options.maxBytes,
+      maxEntrySize: options.maxEntryBytes,
+      sizeCalculation: (entry) => entry.sizeBytes,
+      ttl: options.ttlMs + options.staleMs,
+      perf: { now: this.#now },
+      allowStale: false,
+      allowStaleOnFetchRejection: false,
+      noDeleteOnFetchRejection: false,
+      fetchMethod: (key, stale, { context, signal }) => this.#load(key, stale, context, signal),
+    });
+  }
+
+  /** The entry for `key` if it may still be served (fresh or within the stale window); never waits. */
+  lookup(key: string): CachedAnswer | undefined {
+    const entry = this.#lru.get(key, { allowStale: true, noDeleteOnStaleGet: true });
+    return entry !== undefined && this.#now() < entry.staleUntil ? entry : undefined;
+  }
+
+  /**
+   * Answers a miss: one VSPC call however many callers ask for `key` at once. Resolves with the
+   * stored entry; rejects with {@link UncacheableAnswer} or {@link UpstreamError}, the same for every waiter.
+   */
+  async fetch(key: string, context: FetchContext, options: { forceRefresh: boolean }): Promise<FetchResult> {
+    const status: LRUCache.Status<string, CachedAnswer, FetchContext> = {};
+    const entry = await this.#lru.fetch(key, {
+      context,
+      forceRefresh: options.forceRefresh,
+      allowStale: false,
+      status,
+    });
+    if (entry === undefined)
+      throw new UpstreamError(
+        'aborted',
+        'ERR_ABORTED',
+        'The cache entry was purged while it was being fetched.',
+      );
+    const outcome = status.fetch === 'inflight' ? 'collapsed' : options.forceRefresh ? 'refresh' : 'miss';
+    return { entry, outcome };
+  }
+
+  /** Starts one background refresh of a stale entry (stale-while-revalidate); never rejects. */
+  revalidate(key: string, context: FetchContext): void {
+    this.#lru
+      .fetch(key, { context, forceRefresh: true, allowStale: true, noDeleteOnFetchRejection: true })
+      .catch(() => undefined);
+  }
+
+  async #load(
+    key: string,
+    stale: CachedAnswer | undefined,
+    context: FetchContext,
+    signal: AbortSignal,
+  ): Promise<CachedAnswer> {
+    const purgesAtStart = this.#purges;
+    let answer: UpstreamResponse;
+    try {
+      answer = await this.#options.upstream.request({ ...context.request, signal });
+    } catch (error) {
+      if (stale !== undefined && error instanceof UpstreamError && staleIfErrorAllowsFailure(error.failure)) {
+        stale.refreshFailure = { failure: error.failure };
+      }
+      throw error;
+    }
+    const purgedMeanwhile = this.#purges !== purgesAtStart;
+    if (answer.status === 200 && answer.body.length <= this.#options.maxEntryBytes && !purgedMeanwhile) {
+      return createEntry({
+        key,
+        contentType: answer.headers['content-type'],
+        body: answer.body,
+        path: context.path,
+        tokenHash: context.tokenHash,
+        now: this.#now(),
+        ttlMs: this.#options.ttlMs,
+        staleMs: this.#options.staleMs,
+        upstreamMs: answer.durationMs,
+      });
+    }
+    if (revokesToken(answer.status)) {
+      // After the LRU has settled this fetch, so the purge does not abort it.
+      setImmediate(() => this.purgeToken(context.tokenHash));
+    } else if (stale !== undefined && staleIfErrorAllowsStatus(answer.status)) {
+      stale.refreshFailure = { status: answer.status };
+    } else if (stale !== undefined) {
+      setImmediate(() => this.#lru.delete(key)); // gone, refused or now uncacheable: the stale copy must go
+    }
+    throw new UncacheableAnswer(answer);
+  }
+
+  /** Drops every entry of one token; returns how many. */
+  purgeToken(tokenHash: string): number {
+    return this.#purge((entry) => entry.tokenHash === tokenHash);
+  }
+
+  /** Drops every entry whose path starts with `prefix`, for all tokens; returns how many. */
+  purgePrefix(prefix: string): number {
+    return this.#purge((entry) => entry.path.startsWith(prefix));
+  }
+
+  /** Drops everything; returns how many entries. */
+  purgeAll(): number {
+    this.#purges += 1;
+    const count = this.#lru.size;
+    this.#lru.clear();
+    return count;
+  }
+
+  #purge(matches: (entry: CachedAnswer) => boolean): number {
+    this.#purges += 1;
+    const doomed: string[] = [];
+    for (const [key, entry] of this.#lru.entries()) if (matches(entry)) doomed.push(key);
+    for (const key of doomed) this.#lru.delete(key);
+    return doomed.length;
+  }
+
+  /** Entry count and the bytes the LRU accounts for. */
+  get stats(): { entries: number; bytes: number; maxBytes: number } {
+    return { entries: this.#lru.size, bytes: this.#lru.calculatedSize, maxBytes: this.#options.maxBytes };
+  }
+}

@@ -1,0 +1,47 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { ResponseCache } from '../cache/store.js';
+import { bearerToken } from '../cache/key.js';
+import { requestIdOf } from './api-request.js';
+import { sendProblem } from './problems.js';
+import { API_PREFIX, normaliseTarget } from './target.js';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * `DELETE /admin/cache[?prefix=/infrastructure/...]`: purges the whole cache, or every entry whose
+ * VSPC path (below `/api/v3`) starts with `prefix`, for all tokens. Needs `Bearer <ADMIN_TOKEN>`.
+ */
+export function createAdminCachePurge(cache: ResponseCache, adminToken: string): RequestHandler {
+  const expected = digest(adminToken);
+  return (req, res) => {
+    const context = { instance: req.path, requestId: requestIdOf(req) };
+    const token = bearerToken(req.headers.authorization);
+    if (token === null || !timingSafeEqual(digest(token), expected)) {
+      return sendProblem(res, 'unauthorized', 'Send Authorization: Bearer <ADMIN_TOKEN>.', {
+        ...context,
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+    }
+    const prefix = req.query.prefix;
+    if (prefix === undefined) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ purged: cache.purgeAll(), prefix: null });
+      return;
+    }
+    const checked = typeof prefix === 'string' && prefix.startsWith('/') ? normaliseTarget(prefix) : null;
+    if (checked === null || !checked.ok || checked.search !== '') {
+      return sendProblem(
+        res,
+        'bad-request',
+        'prefix must be a VSPC path below /api/v3, such as /infrastructure/backupServers.',
+        context,
+      );
+    }
+    const vspcPrefix = `${API_PREFIX}${checked.path === '/' ? '/' : checked.path}`;
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ purged: cache.purgePrefix(vspcPrefix), prefix: vspcPrefix });
+  };
+}

@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hasBearerToken, upstreamHeaders } from './forwarding.js';
+import { sendProblem } from './problems.js';
+import { API_PREFIX, isApiPath, normaliseTarget } from './target.js';
+
+/** The one VSPC call that needs no bearer token: logging in. */
+export const TOKEN_PATH = `${API_PREFIX}/token`;
+
+/** A request under `/api/v3/` that may be forwarded. */
+export interface ApiRequest {
+  /** Normalised path. */
+  path: string;
+  /** Raw query, with its `?`, or empty. */
+  search: string;
+  /** Headers VSPC gets. */
+  headers: Record<string, string>;
+}
+
+/** The request id pino-http gave the request. */
+export function requestIdOf(req: IncomingMessage): string {
+  return String((req as IncomingMessage & { id?: unknown }).id ?? '');
+}
+
+/**
+ * Checks a request bound for VSPC: the path stays below `/api/v3/`, and a bearer token is present
+ * (but for `POST /api/v3/token`). Sends the problem answer and returns `null` when it is refused.
+ */
+export function readApiRequest(req: IncomingMessage, res: ServerResponse): ApiRequest | null {
+  const rawUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const target = normaliseTarget(rawUrl);
+  const context = { instance: target.ok ? target.path : undefined, requestId: requestIdOf(req) };
+  if (!target.ok) {
+    sendProblem(res, 'bad-path', target.detail, { requestId: context.requestId });
+    return null;
+  }
+  if (!isApiPath(target.path)) {
+    sendProblem(res, 'not-found', 'No such VSPC resource.', {
+      instance: target.path,
+      requestId: context.requestId,
+    });
+    return null;
+  }
+  const isLogin = req.method === 'POST' && target.path === TOKEN_PATH;
+  if (!isLogin && !hasBearerToken(req.headers.authorization)) {
+    sendProblem(
+      res,
+      'unauthorized',
+      'Send Authorization: Bearer <token> (get one from POST /api/v3/token).',
+      {
+        instance: target.path,
+        requestId: context.requestId,
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      },
+    );
+    return null;
+  }
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  return {
+    path: target.path,
+    search: target.search,
+    headers: upstreamHeaders(req.headers, {
+      address: req.socket.remoteAddress,
+      protocol: encrypted ? 'https' : 'http',
+    }),
+  };
+}

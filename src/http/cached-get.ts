@@ -1,0 +1,153 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
+import { bearerToken, cacheKey, type TokenHasher } from '../cache/key.js';
+import {
+  cacheStatus,
+  requestDirectives,
+  type CacheOutcome,
+  type CacheStatusDetails,
+} from '../cache/policy.js';
+import { UncacheableAnswer, type FetchContext, type ResponseCache } from '../cache/store.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { logFieldsOf } from './access-log.js';
+import { readApiRequest, requestIdOf } from './api-request.js';
+import { sendProblem } from './problems.js';
+import { forwardAlone, roundMs, sendUpstreamAnswer, sendUpstreamFailure } from './proxy.js';
+
+/** Per-user data: no shared cache may store it; a browser must revalidate (cheap, via ETag). */
+const CACHE_CONTROL = 'private, no-cache';
+/** Everything the cache key depends on besides the URL. */
+const VARY = 'Authorization, Accept, X-Client-Version';
+const MS_PER_S = 1000;
+
+export interface CachedGetDeps {
+  cache: ResponseCache;
+  upstream: UpstreamClient;
+  hashToken: TokenHasher;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * `GET`/`HEAD` under `/api/v3/`: answered from the token-isolated cache when it can be, else from
+ * VSPC through the cache (one call for concurrent identical misses). Runs outside Express, so a
+ * hit costs a key, a lookup and a write.
+ */
+export function createCachedGetHandler(deps: CachedGetDeps) {
+  const { cache, now } = deps;
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const api = readApiRequest(req, res);
+    if (api === null) return;
+    const directives = requestDirectives(req.headers['cache-control'], req.headers.pragma);
+    if (directives.noStore) {
+      void bypass(req, res, api.path + api.search, api.headers);
+      return;
+    }
+    const tokenHash = deps.hashToken(bearerToken(req.headers.authorization) ?? '');
+    const key = cacheKey({
+      tokenHash,
+      method: 'GET',
+      path: api.path,
+      query: api.search.slice(1),
+      accept: req.headers.accept,
+      clientVersion: singleHeader(req.headers['x-client-version']),
+    });
+    const context: FetchContext = {
+      request: { method: 'GET', target: api.path + api.search, headers: api.headers },
+      path: api.path,
+      tokenHash,
+    };
+
+    if (!directives.noCache) {
+      const entry = cache.lookup(key);
+      if (entry !== undefined) {
+        const at = now();
+        if (at < entry.freshUntil) return sendEntry(req, res, entry, 'hit', at);
+        cache.revalidate(key, context);
+        return sendEntry(req, res, entry, 'stale', at);
+      }
+    }
+    cache.fetch(key, context, { forceRefresh: directives.noCache }).then(
+      ({ entry, outcome }) => {
+        if (outcome !== 'collapsed') logFieldsOf(res).upstreamMs = roundMs(entry.upstreamMs);
+        sendEntry(req, res, entry, outcome, now());
+      },
+      (error: unknown) => sendFetchFailure(req, res, error),
+    );
+  };
+
+  /** `Cache-Control: no-store`: straight to VSPC and back, nothing read or written. */
+  async function bypass(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    logFieldsOf(res).cache = 'bypass';
+    const answer = await forwardAlone(deps, req, res, { method: 'GET', target, headers });
+    if (answer === null) return;
+    sendUpstreamAnswer(res, answer, deps.upstream.origin, {
+      'Cache-Status': cacheStatus('bypass', { detail: 'no-store' }),
+    });
+  }
+
+  function sendFetchFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const fields = logFieldsOf(res);
+    fields.cache = 'miss';
+    if (error instanceof UncacheableAnswer) {
+      fields.upstreamStatus = error.answer.status;
+      fields.upstreamMs = roundMs(error.answer.durationMs);
+      const status = cacheStatus('miss', { fwdStatus: error.answer.status });
+      return sendUpstreamAnswer(res, error.answer, deps.upstream.origin, { 'Cache-Status': status });
+    }
+    if (error instanceof UpstreamError) {
+      fields.upstreamFailure = error.failure;
+      res.setHeader('Cache-Status', cacheStatus('miss', { detail: error.failure }));
+      return sendUpstreamFailure(deps.logger, req, res, error);
+    }
+    deps.logger.error(
+      { reqId: requestIdOf(req), err: { message: (error as Error).message } },
+      'cache fetch failed',
+    );
+    sendProblem(res, 'internal', 'An unexpected error occurred.', { requestId: requestIdOf(req) });
+  }
+}
+
+/** Writes a cached answer: 304 when the client's `If-None-Match` matches, else the body (none for HEAD). */
+function sendEntry(
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: CachedAnswer,
+  outcome: CacheOutcome,
+  at: number,
+): void {
+  const details: CacheStatusDetails = {};
+  if (outcome === 'hit' || outcome === 'stale') details.ttlS = Math.round((entry.freshUntil - at) / MS_PER_S);
+  if (outcome === 'miss' || outcome === 'refresh') details.stored = true;
+  if (outcome === 'stale' && entry.refreshFailure !== undefined) {
+    if ('status' in entry.refreshFailure) details.fwdStatus = entry.refreshFailure.status;
+    else details.detail = entry.refreshFailure.failure;
+  }
+  logFieldsOf(res).cache = outcome;
+  res.setHeader('Cache-Status', cacheStatus(outcome, details));
+  res.setHeader('Cache-Control', CACHE_CONTROL);
+  res.setHeader('Vary', VARY);
+  res.setHeader('ETag', entry.etag);
+  res.setHeader('Age', Math.max(0, Math.floor((at - entry.storedAt) / MS_PER_S)));
+  if (ifNoneMatchHits(singleHeader(req.headers['if-none-match']), entry.etag)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.statusCode = 200;
+  if (entry.contentType !== undefined) res.setHeader('Content-Type', entry.contentType);
+  res.setHeader('Content-Length', entry.body.length);
+  res.end(req.method === 'HEAD' ? undefined : entry.body);
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
