@@ -76,6 +76,7 @@ export function createAppDeps(
     ttlMs: config.cacheTtlMs,
     staleMs: config.cacheStaleMs,
     now,
+    logger: options.logger,
   });
   const hashToken = createTokenHasher(config.cacheKeySecret ?? randomBytes(RANDOM_SECRET_BYTES));
   return { config, logger: options.logger, upstream, cache, hashToken, now };

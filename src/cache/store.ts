@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { createEntry, type CachedAnswer } from './entry.js';
@@ -27,6 +28,8 @@ export interface ResponseCacheOptions {
   staleMs: number;
   /** Clock in ms; tests inject one. */
   now?: () => number;
+  /** Told about failed refreshes of stale entries (nobody waits for those). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export type FetchResult = { entry: CachedAnswer; outcome: 'miss' | 'collapsed' | 'refresh' };
@@ -52,6 +55,7 @@ export class ResponseCache {
       sizeCalculation: (entry) => entry.sizeBytes,
       ttl: options.ttlMs + options.staleMs,
       perf: { now: this.#now },
+      ttlResolution: 0,
       allowStale: false,
       allowStaleOnFetchRejection: false,
       noDeleteOnFetchRejection: false,
@@ -107,6 +111,10 @@ export class ResponseCache {
     } catch (error) {
       if (stale !== undefined && error instanceof UpstreamError && staleIfErrorAllowsFailure(error.failure)) {
         stale.refreshFailure = { failure: error.failure };
+        this.#options.logger?.warn(
+          { path: context.path, failure: error.failure },
+          'cache refresh failed; serving stale',
+        );
       }
       throw error;
     }
@@ -129,6 +137,10 @@ export class ResponseCache {
       setImmediate(() => this.purgeToken(context.tokenHash));
     } else if (stale !== undefined && staleIfErrorAllowsStatus(answer.status)) {
       stale.refreshFailure = { status: answer.status };
+      this.#options.logger?.warn(
+        { path: context.path, upstreamStatus: answer.status },
+        'cache refresh failed; serving stale',
+      );
     } else if (stale !== undefined) {
       setImmediate(() => this.#lru.delete(key)); // gone, refused or now uncacheable: the stale copy must go
     }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { bearerToken } from '../cache/key.js';
 
 /**
  * Request headers passed on to VSPC. Anything not listed (cookies, hop-by-hop headers,
@@ -36,7 +37,7 @@ export function upstreamHeaders(
 
 /** True when the request carries `Authorization: Bearer <token>` with a non-empty token. */
 export function hasBearerToken(authorization: string | undefined): boolean {
-  return authorization !== undefined && /^bearer +\S+/i.test(authorization);
+  return bearerToken(authorization) !== null;
 }
 
 /**

@@ -1,0 +1,123 @@
+import { describe, expect, it } from '@jest/globals';
+import { createEntry, etagOf, ifNoneMatchHits, ENTRY_OVERHEAD_BYTES } from '../../src/cache/entry.js';
+import {
+  cacheStatus,
+  invalidationPrefix,
+  requestDirectives,
+  revokesToken,
+  staleIfErrorAllowsFailure,
+  staleIfErrorAllowsStatus,
+} from '../../src/cache/policy.js';
+
+describe('requestDirectives', () => {
+  it.each([
+    [undefined, undefined, { noCache: false, noStore: false }],
+    ['no-cache', undefined, { noCache: true, noStore: false }],
+    ['No-Store', undefined, { noCache: false, noStore: true }],
+    ['max-age=0, private', undefined, { noCache: true, noStore: false }],
+    ['max-stale=5, foo, bar=1', undefined, { noCache: false, noStore: false }],
+    [undefined, 'no-cache', { noCache: true, noStore: false }],
+    ['max-age=10', 'no-cache', { noCache: false, noStore: false }],
+  ])('Cache-Control %p, Pragma %p', (cacheControl, pragma, expected) => {
+    expect(requestDirectives(cacheControl, pragma)).toEqual(expected);
+  });
+});
+
+describe('stale-if-error and revocation', () => {
+  it.each([
+    [429, true],
+    [500, true],
+    [502, true],
+    [520, true],
+    [400, false],
+    [401, false],
+    [403, false],
+    [404, false],
+  ])('status %i → stale allowed %s', (status, allowed) =>
+    expect(staleIfErrorAllowsStatus(status)).toBe(allowed),
+  );
+  it('covers every transport failure but an abort', () => {
+    for (const failure of ['refused', 'reset', 'dns', 'timeout', 'tls', 'body-too-large', 'other'] as const) {
+      expect(staleIfErrorAllowsFailure(failure)).toBe(true);
+    }
+    expect(staleIfErrorAllowsFailure('aborted')).toBe(false);
+  });
+  it('401 and 403 revoke a token', () => {
+    expect([401, 403, 404, 429, 520].map(revokesToken)).toEqual([true, true, false, false, false]);
+  });
+});
+
+describe('invalidationPrefix', () => {
+  it.each([
+    [
+      '/api/v3/infrastructure/backupServers/jobs/ed9b33f2-31a8-4e7b-aa69-495afe20dd09',
+      '/api/v3/infrastructure/backupServers/jobs',
+    ],
+    [
+      '/api/v3/infrastructure/backupServers/jobs/ed9b33f2-31a8-4e7b-aa69-495afe20dd09/start',
+      '/api/v3/infrastructure/backupServers/jobs',
+    ],
+    ['/api/v3/organizations/companies/42', '/api/v3/organizations/companies'],
+    ['/api/v3/infrastructure/backupServers/jobs', '/api/v3/infrastructure/backupServers'],
+  ])('%s → %s', (path, prefix) => expect(invalidationPrefix(path)).toBe(prefix));
+});
+
+describe('cacheStatus', () => {
+  it.each([
+    [cacheStatus('hit', { ttlS: 17 }), 'vspc-proxy; hit; ttl=17'],
+    [cacheStatus('stale', { ttlS: -3 }), 'vspc-proxy; hit; ttl=-3'],
+    [cacheStatus('stale', { ttlS: -3, fwdStatus: 520 }), 'vspc-proxy; fwd=stale; fwd-status=520; ttl=-3'],
+    [cacheStatus('stale', { detail: 'timeout' }), 'vspc-proxy; fwd=stale; detail=timeout'],
+    [cacheStatus('miss', { stored: true }), 'vspc-proxy; fwd=miss; stored'],
+    [cacheStatus('miss', { fwdStatus: 404 }), 'vspc-proxy; fwd=miss; fwd-status=404'],
+    [cacheStatus('collapsed'), 'vspc-proxy; fwd=miss; collapsed'],
+    [cacheStatus('refresh', { stored: true }), 'vspc-proxy; fwd=request; stored'],
+    [cacheStatus('bypass', { detail: 'no-store' }), 'vspc-proxy; fwd=request; detail=no-store'],
+  ])('%s', (actual, expected) => expect(actual).toBe(expected));
+});
+
+describe('entries and validators', () => {
+  const body = Buffer.from('{"data":[]}');
+  it('a strong ETag is a hash of the body', () => {
+    expect(etagOf(body)).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(etagOf(body)).toBe(etagOf(Buffer.from('{"data":[]}')));
+    expect(etagOf(body)).not.toBe(etagOf(Buffer.from('{"data":[1]}')));
+  });
+  it.each([
+    [undefined, false],
+    ['*', true],
+    ['"abc"', true],
+    ['W/"abc"', true],
+    ['"x", W/"abc"', true],
+    ['"abcd"', false],
+  ])('If-None-Match %p against "abc" → %s', (header, hits) =>
+    expect(ifNoneMatchHits(header, '"abc"')).toBe(hits),
+  );
+  it('copies the body into its own memory and counts body, strings and overhead', () => {
+    const socketBuffer = Buffer.alloc(65536);
+    const slice = socketBuffer.subarray(100, 100 + body.length);
+    body.copy(slice);
+    const entry = createEntry({
+      key: 'k'.repeat(100),
+      contentType: 'application/json',
+      body: slice,
+      path: '/api/v3/x',
+      tokenHash: 'h',
+      now: 1000,
+      ttlMs: 30_000,
+      staleMs: 300_000,
+      upstreamMs: 5,
+    });
+    expect(entry.body.equals(body)).toBe(true);
+    expect(entry.body.buffer.byteLength).toBe(body.length);
+    expect(entry.sizeBytes).toBe(
+      body.length +
+        100 +
+        '/api/v3/x'.length +
+        entry.etag.length +
+        'application/json'.length +
+        ENTRY_OVERHEAD_BYTES,
+    );
+    expect([entry.freshUntil, entry.staleUntil]).toEqual([31_000, 331_000]);
+  });
+});
