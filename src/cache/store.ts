@@ -51,7 +51,6 @@ export class ResponseCache {
     this.#now = options.now ?? Date.now;
     this.#lru = new LRUCache<string, CachedAnswer, FetchContext>({
       maxSize: options.maxBytes,
-      maxEntrySize: options.maxEntryBytes,
       sizeCalculation: (entry) => entry.sizeBytes,
       ttl: options.ttlMs + options.staleMs,
       perf: { now: this.#now },
@@ -120,7 +119,7 @@ export class ResponseCache {
     }
     const purgedMeanwhile = this.#purges !== purgesAtStart;
     if (answer.status === 200 && answer.body.length <= this.#options.maxEntryBytes && !purgedMeanwhile) {
-      return createEntry({
+      const entry = createEntry({
         key,
         contentType: answer.headers['content-type'],
         body: answer.body,
@@ -131,6 +130,7 @@ export class ResponseCache {
         staleMs: this.#options.staleMs,
         upstreamMs: answer.durationMs,
       });
+      if (entry.sizeBytes <= this.#options.maxBytes) return entry;
     }
     if (revokesToken(answer.status)) {
       // After the LRU has settled this fetch, so the purge does not abort it.
