@@ -6,14 +6,14 @@ import { createTokenHasher, type TokenHasher } from './cache/key.js';
 import { ResponseCache } from './cache/store.js';
 import type { Config } from './config.js';
 import { createAccessLog } from './http/access-log.js';
-import { createAdminCachePurge } from './http/admin.js';
+import { createAdminCachePurge, createAdminCacheStats, createAdminGuard } from './http/admin.js';
 import { requestIdOf } from './http/api-request.js';
 import { createCachedGetHandler } from './http/cached-get.js';
 import { createCors } from './http/cors.js';
 import { createReadyz, healthz } from './http/health.js';
 import { sendProblem } from './http/problems.js';
 import { createProxyHandler } from './http/proxy.js';
-import { securityHeaders } from './http/security-headers.js';
+import { createBaseHeaders } from './http/security-headers.js';
 import { API_PREFIX, normaliseTarget } from './http/target.js';
 import { createUpstreamClient, upstreamOptionsFrom, type UpstreamClient } from './upstream/client.js';
 
@@ -40,18 +40,20 @@ export function createApp(deps: AppDeps): RequestListener {
   const { config, logger, upstream, cache } = deps;
   const now = deps.now ?? Date.now;
   const accessLog = createAccessLog(logger);
-  const headers = securityHeaders();
+  const base = createBaseHeaders();
   const cors = createCors(config.corsOrigins);
-  const cachedGet = createCachedGetHandler({ cache, upstream, hashToken: deps.hashToken, logger, now });
+  const cachedGet = createCachedGetHandler({ base, cache, upstream, hashToken: deps.hashToken, logger, now });
   const routes = createRoutes(deps);
 
   return (req: IncomingMessage, res: ServerResponse) => {
-    accessLog(req, res);
-    for (const [name, value] of headers) res.setHeader(name, value);
-    if (cors(req, res)) return;
+    const requestId = accessLog(req, res);
     const method = req.method;
-    if ((method === 'GET' || method === 'HEAD') && req.url?.startsWith(API_PATH_START))
-      return cachedGet(req, res);
+    if ((method === 'GET' || method === 'HEAD') && req.url?.startsWith(API_PATH_START)) {
+      cors(req, res);
+      return cachedGet(req, res, requestId);
+    }
+    base.apply(res, requestId);
+    if (cors(req, res)) return;
     routes(req, res);
   };
 }
@@ -99,7 +101,11 @@ function createRoutes(deps: AppDeps): express.Express {
 
   app.get('/healthz', healthz);
   app.get('/readyz', createReadyz(upstream, config.readyTimeoutMs));
-  if (config.adminToken !== null) app.delete('/admin/cache', createAdminCachePurge(cache, config.adminToken));
+  if (config.adminToken !== null) {
+    app.use('/admin', createAdminGuard(config.adminToken));
+    app.get('/admin/cache', createAdminCacheStats(cache));
+    app.delete('/admin/cache', createAdminCachePurge(cache));
+  }
 
   app.use(
     API_PREFIX,

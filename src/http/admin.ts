@@ -10,21 +10,35 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/** Answers 401 unless the request carries `Bearer <ADMIN_TOKEN>`; compares in constant time. */
+export function createAdminGuard(adminToken: string): RequestHandler {
+  const expected = digest(adminToken);
+  return (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    if (token !== null && timingSafeEqual(digest(token), expected)) return next();
+    sendProblem(res, 'unauthorized', 'Send Authorization: Bearer <ADMIN_TOKEN>.', {
+      instance: req.path,
+      requestId: requestIdOf(req),
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
+  };
+}
+
+/** `GET /admin/cache`: entry count and the bytes the LRU accounts for, against its bound. */
+export function createAdminCacheStats(cache: ResponseCache): RequestHandler {
+  return (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(cache.stats);
+  };
+}
+
 /**
  * `DELETE /admin/cache[?prefix=/infrastructure/...]`: purges the whole cache, or every entry whose
- * VSPC path (below `/api/v3`) starts with `prefix`, for all tokens. Needs `Bearer <ADMIN_TOKEN>`.
+ * VSPC path (below `/api/v3`) starts with `prefix`, for all tokens.
  */
-export function createAdminCachePurge(cache: ResponseCache, adminToken: string): RequestHandler {
-  const expected = digest(adminToken);
+export function createAdminCachePurge(cache: ResponseCache): RequestHandler {
   return (req, res) => {
     const context = { instance: req.path, requestId: requestIdOf(req) };
-    const token = bearerToken(req.headers.authorization);
-    if (token === null || !timingSafeEqual(digest(token), expected)) {
-      return sendProblem(res, 'unauthorized', 'Send Authorization: Bearer <ADMIN_TOKEN>.', {
-        ...context,
-        headers: { 'WWW-Authenticate': 'Bearer' },
-      });
-    }
     const prefix = req.query.prefix;
     if (prefix === undefined) {
       res.setHeader('Cache-Control', 'no-store');

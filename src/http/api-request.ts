@@ -25,16 +25,21 @@ export function requestIdOf(req: IncomingMessage): string {
  * Checks a request bound for VSPC: the path stays below `/api/v3/`, and a bearer token is present
  * (but for `POST /api/v3/token`). Sends the problem answer and returns `null` when it is refused.
  */
-export function readApiRequest(req: IncomingMessage, res: ServerResponse): ApiRequest | null {
+export function readApiRequest(
+  req: IncomingMessage,
+  response: ServerResponse | (() => ServerResponse),
+): ApiRequest | null {
+  // A refusal needs the response; a function is asked for it only then (the hit path sets its headers later).
+  const res = (): ServerResponse => (typeof response === 'function' ? response() : response);
   const rawUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const target = normaliseTarget(rawUrl);
   const context = { instance: target.ok ? target.path : undefined, requestId: requestIdOf(req) };
   if (!target.ok) {
-    sendProblem(res, 'bad-path', target.detail, { requestId: context.requestId });
+    sendProblem(res(), 'bad-path', target.detail, { requestId: context.requestId });
     return null;
   }
   if (!isApiPath(target.path)) {
-    sendProblem(res, 'not-found', 'No such VSPC resource.', {
+    sendProblem(res(), 'not-found', 'No such VSPC resource.', {
       instance: target.path,
       requestId: context.requestId,
     });
@@ -43,7 +48,7 @@ export function readApiRequest(req: IncomingMessage, res: ServerResponse): ApiRe
   const isLogin = req.method === 'POST' && target.path === TOKEN_PATH;
   if (!isLogin && !hasBearerToken(req.headers.authorization)) {
     sendProblem(
-      res,
+      res(),
       'unauthorized',
       'Send Authorization: Bearer <token> (get one from POST /api/v3/token).',
       {

@@ -14,6 +14,7 @@ import { UpstreamError } from '../upstream/errors.js';
 import { logFieldsOf } from './access-log.js';
 import { readApiRequest, requestIdOf } from './api-request.js';
 import { sendProblem } from './problems.js';
+import type { BaseHeaders } from './security-headers.js';
 import { forwardAlone, roundMs, sendUpstreamAnswer, sendUpstreamFailure } from './proxy.js';
 
 /** Per-user data: no shared cache may store it; a browser must revalidate (cheap, via ETag). */
@@ -23,6 +24,7 @@ const VARY = 'Authorization, Accept, X-Client-Version';
 const MS_PER_S = 1000;
 
 export interface CachedGetDeps {
+  base: BaseHeaders;
   cache: ResponseCache;
   upstream: UpstreamClient;
   hashToken: TokenHasher;
@@ -36,14 +38,19 @@ export interface CachedGetDeps {
  * hit costs a key, a lookup and a write.
  */
 export function createCachedGetHandler(deps: CachedGetDeps) {
-  const { cache, now } = deps;
+  const { cache, now, base } = deps;
 
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const api = readApiRequest(req, res);
+  return (req: IncomingMessage, res: ServerResponse, requestId: string): void => {
+    // Answers other than cached entries set the base headers first; entries write them in one go.
+    const withBase = (): ServerResponse => {
+      base.apply(res, requestId);
+      return res;
+    };
+    const api = readApiRequest(req, withBase);
     if (api === null) return;
     const directives = requestDirectives(req.headers['cache-control'], req.headers.pragma);
     if (directives.noStore) {
-      void bypass(req, res, api.path + api.search, api.headers);
+      void bypass(req, withBase(), api.path + api.search, api.headers);
       return;
     }
     const tokenHash = deps.hashToken(bearerToken(req.headers.authorization) ?? '');
@@ -65,17 +72,17 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
       const entry = cache.lookup(key);
       if (entry !== undefined) {
         const at = now();
-        if (at < entry.freshUntil) return sendEntry(req, res, entry, 'hit', at);
+        if (at < entry.freshUntil) return sendEntry(req, res, requestId, entry, 'hit', at);
         cache.revalidate(key, context);
-        return sendEntry(req, res, entry, 'stale', at);
+        return sendEntry(req, res, requestId, entry, 'stale', at);
       }
     }
     cache.fetch(key, context, { forceRefresh: directives.noCache }).then(
       ({ entry, outcome }) => {
         if (outcome !== 'collapsed') logFieldsOf(res).upstreamMs = roundMs(entry.upstreamMs);
-        sendEntry(req, res, entry, outcome, now());
+        sendEntry(req, res, requestId, entry, outcome, now());
       },
-      (error: unknown) => sendFetchFailure(req, res, error),
+      (error: unknown) => sendFetchFailure(req, withBase(), error),
     );
   };
 
@@ -114,38 +121,52 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     );
     sendProblem(res, 'internal', 'An unexpected error occurred.', { requestId: requestIdOf(req) });
   }
-}
 
-/** Writes a cached answer: 304 when the client's `If-None-Match` matches, else the body (none for HEAD). */
-function sendEntry(
-  req: IncomingMessage,
-  res: ServerResponse,
-  entry: CachedAnswer,
-  outcome: CacheOutcome,
-  at: number,
-): void {
-  const details: CacheStatusDetails = {};
-  if (outcome === 'hit' || outcome === 'stale') details.ttlS = Math.round((entry.freshUntil - at) / MS_PER_S);
-  if (outcome === 'miss' || outcome === 'refresh') details.stored = true;
-  if (outcome === 'stale' && entry.refreshFailure !== undefined) {
-    if ('status' in entry.refreshFailure) details.fwdStatus = entry.refreshFailure.status;
-    else details.detail = entry.refreshFailure.failure;
+  /**
+   * Writes a cached answer with every header in one `writeHead`: 304 when the client's
+   * `If-None-Match` matches, else the body (none for HEAD).
+   */
+  function sendEntry(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    entry: CachedAnswer,
+    outcome: CacheOutcome,
+    at: number,
+  ): void {
+    const details: CacheStatusDetails = {};
+    if (outcome === 'hit' || outcome === 'stale')
+      details.ttlS = Math.round((entry.freshUntil - at) / MS_PER_S);
+    if (outcome === 'miss' || outcome === 'refresh') details.stored = true;
+    if (outcome === 'stale' && entry.refreshFailure !== undefined) {
+      if ('status' in entry.refreshFailure) details.fwdStatus = entry.refreshFailure.status;
+      else details.detail = entry.refreshFailure.failure;
+    }
+    logFieldsOf(res).cache = outcome;
+    const headers: string[] = [];
+    base.appendTo(headers, requestId);
+    headers.push(
+      'Cache-Status',
+      cacheStatus(outcome, details),
+      'Cache-Control',
+      CACHE_CONTROL,
+      'Vary',
+      res.hasHeader('vary') ? `${String(res.getHeader('vary'))}, ${VARY}` : VARY,
+      'ETag',
+      entry.etag,
+      'Age',
+      String(Math.max(0, Math.floor((at - entry.storedAt) / MS_PER_S))),
+    );
+    if (ifNoneMatchHits(singleHeader(req.headers['if-none-match']), entry.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    if (entry.contentType !== undefined) headers.push('Content-Type', entry.contentType);
+    headers.push('Content-Length', String(entry.body.length));
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : entry.body);
   }
-  logFieldsOf(res).cache = outcome;
-  res.setHeader('Cache-Status', cacheStatus(outcome, details));
-  res.setHeader('Cache-Control', CACHE_CONTROL);
-  res.setHeader('Vary', VARY);
-  res.setHeader('ETag', entry.etag);
-  res.setHeader('Age', Math.max(0, Math.floor((at - entry.storedAt) / MS_PER_S)));
-  if (ifNoneMatchHits(singleHeader(req.headers['if-none-match']), entry.etag)) {
-    res.statusCode = 304;
-    res.end();
-    return;
-  }
-  res.statusCode = 200;
-  if (entry.contentType !== undefined) res.setHeader('Content-Type', entry.contentType);
-  res.setHeader('Content-Length', entry.body.length);
-  res.end(req.method === 'HEAD' ? undefined : entry.body);
 }
 
 function singleHeader(value: string | string[] | undefined): string | undefined {

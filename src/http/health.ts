@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { UpstreamClient } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
+import { requestIdOf } from './api-request.js';
 import { sendProblem } from './problems.js';
 import { API_PREFIX } from './target.js';
 
@@ -51,7 +52,7 @@ export function createReadyz(
     if (!readiness.ready) {
       return sendProblem(res, 'not-ready', readiness.reason, {
         instance: req.path,
-        requestId: String(req.id),
+        requestId: requestIdOf(req),
       });
     }
     res.setHeader('Cache-Control', 'no-store');

@@ -1,18 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 
-/** A response header as a name/value pair. */
-export type HeaderPair = readonly [name: string, value: string];
-
 /**
- * The headers helmet sets, captured once when the app is built, so every response (the
- * cache-hit path included, which never enters Express) gets them for the price of a few setHeader calls.
+ * The headers every response carries: `X-Request-Id` and helmet's security headers. helmet runs
+ * once when the app is built and its headers are kept, so the cache-hit path (which never enters
+ * Express) can write them with the rest of its headers in one `writeHead`.
  */
-export function securityHeaders(): readonly HeaderPair[] {
-  const pairs: HeaderPair[] = [];
+export interface BaseHeaders {
+  /** Sets them on a response the usual way (`setHeader`). */
+  apply(res: ServerResponse, requestId: string): void;
+  /** Appends them to a flat `[name, value, …]` list for `writeHead`. */
+  appendTo(list: string[], requestId: string): void;
+}
+
+export function createBaseHeaders(): BaseHeaders {
+  const flat: string[] = [];
   const recorder = {
     setHeader(name: string, value: string | number | readonly string[]) {
-      pairs.push([name, Array.isArray(value) ? value.join(', ') : String(value)]);
+      flat.push(name, Array.isArray(value) ? value.join(', ') : String(value));
     },
     removeHeader() {},
   } as unknown as ServerResponse;
@@ -20,6 +25,15 @@ export function securityHeaders(): readonly HeaderPair[] {
   helmet()({} as IncomingMessage, recorder, () => {
     finished = true;
   });
-  if (!finished) throw new Error('helmet did not finish synchronously; security headers cannot be captured');
-  return pairs;
+  if (!finished) throw new Error('helmet did not finish synchronously; its headers cannot be captured');
+  return {
+    apply(res, requestId) {
+      res.setHeader('X-Request-Id', requestId);
+      for (let index = 0; index < flat.length; index += 2)
+        res.setHeader(flat[index] as string, flat[index + 1] as string);
+    },
+    appendTo(list, requestId) {
+      list.push('X-Request-Id', requestId, ...flat);
+    },
+  };
 }

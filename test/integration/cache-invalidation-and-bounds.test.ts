@@ -115,6 +115,12 @@ describe('invalidation, admin purge and the byte bounds', () => {
       .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
       .expect(200);
     expect(all.body).toEqual({ purged: 2, prefix: null });
+    const stats = await request(server.url)
+      .get('/admin/cache')
+      .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+      .expect(200);
+    expect(stats.body).toEqual({ entries: 0, bytes: 0, maxBytes: 64 * 1024 * 1024 });
+    await request(server.url).get('/admin/cache').expect(401);
     expect(proxy.deps.cache.stats.entries).toBe(0);
     expect(proxy.logs.text()).not.toContain(ADMIN_TOKEN);
   });

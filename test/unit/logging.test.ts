@@ -39,8 +39,9 @@ describe('levelForStatus', () => {
     [404, false, 'warn'],
     [429, false, 'warn'],
     [502, false, 'error'],
-    [200, true, 'error'],
-  ] as const)('%i (failed=%s) → %s', (status, failed, level) =>
+    [200, true, 'warn'],
+    [502, true, 'error'],
+  ] as const)('%i (aborted=%s) → %s', (status, failed, level) =>
     expect(levelForStatus(status, failed)).toBe(level),
   );
 });

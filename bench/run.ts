@@ -1,0 +1,292 @@
+/**
+ * `npm run bench`: measures vspc-proxy against the VSPC simulator and a bare node:http server, all on
+ * loopback, every loop bounded. Prints a table and writes bench/results.json.
+ *
+ * Processes: this one (load generator + simulator, so its counters can be read), the proxy
+ * (`node dist/main.js`, NODE_ENV=production, logs to /dev/null) and the bare server.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { startSimulator, type Simulator } from '../src/simulator/index.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const HIT_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const HIT_CONNECTIONS = 50;
+const STAMPEDE_REQUESTS = 200;
+const MISS_SAMPLES = 400;
+const UPSTREAM_LATENCY_MS = 20;
+const CACHE_MAX_BYTES = 64 * 1024 * 1024;
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+const PAGE = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs?limit=100&offset=0';
+const COPY_JOBS = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs';
+const START_TIMEOUT_MS = 20_000;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function startProxy(sim: Simulator, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      VSPC_URL: sim.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_TOKEN,
+      CACHE_TTL_MS: '600000',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  return { child, port };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return Number(match?.[1] ?? 0) * 1024;
+}
+
+async function load(port: number, headers: Record<string, string>): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${PAGE}`,
+    connections: HIT_CONNECTIONS,
+    duration: HIT_SECONDS,
+    headers,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+async function hits(sim: Simulator, token: string): Promise<Record<string, number>> {
+  const proxy = await startProxy(sim, {});
+  const auth = { Authorization: `Bearer ${token}` };
+  const warm = await get(proxy.port, PAGE, auth);
+  if (warm.status !== 200) throw new Error(`warm-up answered ${warm.status}`);
+  const dir = mkdtempSync(join(tmpdir(), 'vspc-bench-'));
+  writeFileSync(join(dir, 'page.json'), warm.body);
+  const barePort = await freePort();
+  const bare = fork('bench/bare-server.mjs', [String(barePort), join(dir, 'page.json'), String(warm.headers['content-type'])]);
+  await new Promise((resolve) => bare.once('message', resolve));
+
+  const bareRuns: Awaited<ReturnType<typeof load>>[] = [];
+  const proxyRuns: Awaited<ReturnType<typeof load>>[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    bareRuns.push(await load(barePort, auth));
+    proxyRuns.push(await load(proxy.port, auth));
+  }
+  const check = await get(proxy.port, PAGE, auth);
+  await stop(bare);
+  await stop(proxy.child);
+  if (!String(check.headers['cache-status']).includes('hit')) throw new Error('hits scenario did not hit the cache');
+  const bareRps = median(bareRuns.map((run) => run.rps));
+  const proxyRps = median(proxyRuns.map((run) => run.rps));
+  return {
+    pageBytes: warm.body.length,
+    bareRps: round(bareRps, 0),
+    proxyRps: round(proxyRps, 0),
+    ratio: round(proxyRps / bareRps, 3),
+    bareP50Ms: median(bareRuns.map((run) => run.p50)),
+    bareP99Ms: median(bareRuns.map((run) => run.p99)),
+    proxyP50Ms: median(proxyRuns.map((run) => run.p50)),
+    proxyP99Ms: median(proxyRuns.map((run) => run.p99)),
+    errors: [...bareRuns, ...proxyRuns].reduce((sum, run) => sum + run.errors, 0),
+  };
+}
+
+/** Time for `count` concurrent GETs of `path` to all complete. */
+async function burst(port: number, path: string, count: number, headers: Record<string, string>): Promise<{ ms: number; statuses: Set<number> }> {
+  const started = performance.now();
+  const answers = await Promise.all(Array.from({ length: count }, () => get(port, path, headers)));
+  return { ms: performance.now() - started, statuses: new Set(answers.map((answer) => answer.status)) };
+}
+
+async function stampede(sim: Simulator, token: string): Promise<Record<string, number | boolean>> {
+  const proxy = await startProxy(sim, {});
+  const auth = { Authorization: `Bearer ${token}` };
+  const dir = mkdtempSync(join(tmpdir(), 'vspc-bench-'));
+  const page = await get(proxy.port, PAGE, auth);
+  writeFileSync(join(dir, 'page.json'), page.body);
+  const barePort = await freePort();
+  const bare = fork('bench/bare-server.mjs', [String(barePort), join(dir, 'page.json'), 'application/json']);
+  await new Promise((resolve) => bare.once('message', resolve));
+  const bareMs: number[] = [];
+  const proxyMs: number[] = [];
+  const upstreamCalls: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    await burst(barePort, '/', STAMPEDE_REQUESTS, auth); // warm sockets
+    bareMs.push((await burst(barePort, '/', STAMPEDE_REQUESTS, auth)).ms);
+    sim.resetStats();
+    const cold = `${COPY_JOBS}?limit=100&offset=${100 + round}`;
+    const result = await burst(proxy.port, cold, STAMPEDE_REQUESTS, auth);
+    if (result.statuses.size !== 1 || !result.statuses.has(200)) throw new Error('stampede got non-200 answers');
+    proxyMs.push(result.ms);
+    upstreamCalls.push(sim.requestCount);
+  }
+  await stop(bare);
+  await stop(proxy.child);
+  const budgetMs = (UPSTREAM_LATENCY_MS + median(bareMs)) * 1.3;
+  return {
+    requests: STAMPEDE_REQUESTS,
+    upstreamCallsMax: Math.max(...upstreamCalls),
+    lastResponseMs: round(median(proxyMs)),
+    bareMs: round(median(bareMs)),
+    budgetMs: round(budgetMs),
+    withinBudget: median(proxyMs) <= budgetMs,
+  };
+}
+
+async function missOverhead(sim: Simulator, token: string): Promise<Record<string, number>> {
+  sim.knobs.latencyMs = 0;
+  const proxy = await startProxy(sim, {});
+  const auth = { Authorization: `Bearer ${token}` };
+  const direct: number[] = [];
+  const proxied: number[] = [];
+  // Warm both connection pools and the JIT, then alternate: direct page i, proxied page i (a miss).
+  for (let i = 0; i < 50; i += 1) {
+    await get(sim.port, `${COPY_JOBS}?limit=10&offset=${i}&x=warm`, auth);
+    await get(proxy.port, `${COPY_JOBS}?limit=10&offset=${i}&x=warm`, auth);
+  }
+  for (let i = 0; i < MISS_SAMPLES; i += 1) {
+    const path = `${COPY_JOBS}?limit=20&offset=${i}`;
+    let started = performance.now();
+    await get(sim.port, path, auth);
+    direct.push(performance.now() - started);
+    started = performance.now();
+    const answer = await get(proxy.port, path, auth);
+    proxied.push(performance.now() - started);
+    if (!String(answer.headers['cache-status']).includes('fwd=miss')) throw new Error('miss scenario hit the cache');
+  }
+  await stop(proxy.child);
+  sim.knobs.latencyMs = UPSTREAM_LATENCY_MS;
+  return {
+    samples: MISS_SAMPLES,
+    directMedianMs: round(median(direct), 3),
+    proxiedMedianMs: round(median(proxied), 3),
+    addedMedianMs: round(median(proxied) - median(direct), 3),
+  };
+}
+
+async function memory(sim: Simulator, token: string): Promise<Record<string, number>> {
+  sim.knobs.latencyMs = 0;
+  const proxy = await startProxy(sim, { CACHE_MAX_BYTES: String(CACHE_MAX_BYTES) });
+  const auth = { Authorization: `Bearer ${token}` };
+  for (let i = 0; i < 50; i += 1) await get(proxy.port, `${COPY_JOBS}?limit=1&offset=${i}`, auth);
+  const before = rssBytes(proxy.child.pid ?? 0);
+  const stats = async () =>
+    JSON.parse((await get(proxy.port, '/admin/cache', { Authorization: `Bearer ${ADMIN_TOKEN}` })).body.toString()) as {
+      entries: number;
+      bytes: number;
+    };
+  await get(proxy.port, '/admin/cache', { Authorization: `Bearer ${ADMIN_TOKEN}` });
+  let requests = 0;
+  const pages: string[] = [];
+  for (let limit = 100; limit > 80; limit -= 1) for (let offset = 0; offset <= 1100; offset += 1) pages.push(`${COPY_JOBS}?limit=${limit}&offset=${offset}`);
+  // Fill past the bound: distinct pages until the LRU has evicted for a while, 16 at a time.
+  const target = CACHE_MAX_BYTES * 1.5;
+  let fetchedBytes = 0;
+  while (fetchedBytes < target && requests < pages.length) {
+    const batch = pages.slice(requests, requests + 16);
+    requests += batch.length;
+    const answers = await Promise.all(batch.map((path) => get(proxy.port, path, auth)));
+    fetchedBytes += answers.reduce((sum, answer) => sum + answer.body.length, 0);
+  }
+  const after = rssBytes(proxy.child.pid ?? 0);
+  const held = await stats();
+  await stop(proxy.child);
+  sim.knobs.latencyMs = UPSTREAM_LATENCY_MS;
+  return {
+    maxBytes: CACHE_MAX_BYTES,
+    requests,
+    fetchedMiB: round(fetchedBytes / 2 ** 20, 1),
+    entries: held.entries,
+    accountedMiB: round(held.bytes / 2 ** 20, 1),
+    rssGrowthMiB: round((after - before) / 2 ** 20, 1),
+    rssGrowthOverBound: round((after - before) / CACHE_MAX_BYTES, 3),
+  };
+}
+
+async function main(): Promise<void> {
+  const sim = await startSimulator({ knobs: { latencyMs: UPSTREAM_LATENCY_MS } });
+  const token = sim.issueToken('admin').accessToken;
+  const results = {
+    when: new Date().toISOString(),
+    machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
+    settings: { rounds: ROUNDS, hitSeconds: HIT_SECONDS, connections: HIT_CONNECTIONS, upstreamLatencyMs: UPSTREAM_LATENCY_MS },
+    hits: await hits(sim, token),
+    stampede: await stampede(sim, token),
+    missOverhead: await missOverhead(sim, token),
+    memory: await memory(sim, token),
+  };
+  await sim.close();
+  agent.destroy();
+  writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+  console.log(JSON.stringify(results, null, 2));
+  const verdicts = [
+    ['hits ratio ≥ 0.7', results.hits.ratio !== undefined && results.hits.ratio >= 0.7],
+    ['stampede: exactly 1 upstream call', results.stampede.upstreamCallsMax === 1],
+    ['stampede within budget', results.stampede.withinBudget === true],
+    ['miss overhead ≤ 0.5 ms', (results.missOverhead.addedMedianMs ?? Infinity) <= 0.5],
+    ['memory: RSS growth ≤ 1.3 × bound', (results.memory.rssGrowthOverBound ?? Infinity) <= 1.3],
+  ] as const;
+  for (const [name, ok] of verdicts) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`);
+}
+
+await main();
