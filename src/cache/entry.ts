@@ -48,10 +48,18 @@ export function etagOf(body: Buffer): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;
 }
 
-/** Builds a cache entry, copying the body so it holds exactly its own bytes. */
+/** True when a Buffer is the whole of its own memory (not a slice of a socket or pool buffer). */
+function ownsItsMemory(buffer: Buffer): boolean {
+  return buffer.byteOffset === 0 && buffer.buffer.byteLength === buffer.length;
+}
+
+/** Builds a cache entry; the body is copied unless it already holds exactly its own bytes. */
 export function createEntry(fields: NewEntryFields): CachedAnswer {
-  const body = Buffer.allocUnsafeSlow(fields.body.length);
-  fields.body.copy(body);
+  let body = fields.body;
+  if (!ownsItsMemory(body)) {
+    body = Buffer.allocUnsafeSlow(fields.body.length);
+    fields.body.copy(body);
+  }
   const etag = etagOf(body);
   const stringBytes =
     fields.key.length + fields.path.length + etag.length + (fields.contentType?.length ?? 0);

@@ -12,8 +12,8 @@ export interface ApiRequest {
   path: string;
   /** Raw query, with its `?`, or empty. */
   search: string;
-  /** Headers VSPC gets. */
-  headers: Record<string, string>;
+  /** Headers VSPC gets (built on first use: a cache hit never needs them). */
+  readonly headers: Record<string, string>;
 }
 
 /** The request id pino-http gave the request. */
@@ -59,13 +59,17 @@ export function readApiRequest(
     );
     return null;
   }
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  let headers: Record<string, string> | undefined;
   return {
     path: target.path,
     search: target.search,
-    headers: upstreamHeaders(req.headers, {
-      address: req.socket.remoteAddress,
-      protocol: encrypted ? 'https' : 'http',
-    }),
+    get headers() {
+      const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+      headers ??= upstreamHeaders(req.headers, {
+        address: req.socket.remoteAddress,
+        protocol: encrypted ? 'https' : 'http',
+      });
+      return headers;
+    },
   };
 }

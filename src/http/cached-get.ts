@@ -62,22 +62,23 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
       accept: req.headers.accept,
       clientVersion: singleHeader(req.headers['x-client-version']),
     });
-    const context: FetchContext = {
+    // Built on a miss or a refresh only: a hit never talks to VSPC.
+    const context = (): FetchContext => ({
       request: { method: 'GET', target: api.path + api.search, headers: api.headers },
       path: api.path,
       tokenHash,
-    };
+    });
 
     if (!directives.noCache) {
       const entry = cache.lookup(key);
       if (entry !== undefined) {
         const at = now();
         if (at < entry.freshUntil) return sendEntry(req, res, requestId, entry, 'hit', at);
-        cache.revalidate(key, context);
+        cache.revalidate(key, context());
         return sendEntry(req, res, requestId, entry, 'stale', at);
       }
     }
-    cache.fetch(key, context, { forceRefresh: directives.noCache }).then(
+    cache.fetch(key, context(), { forceRefresh: directives.noCache }).then(
       ({ entry, outcome }) => {
         if (outcome !== 'collapsed') logFieldsOf(res).upstreamMs = roundMs(entry.upstreamMs);
         sendEntry(req, res, requestId, entry, outcome, now());
