@@ -12,6 +12,9 @@ export const SECRET_FIELDS = [
   'mfa_token',
 ];
 
+/** A cheap first look: a query without any of these letters has no secret parameter. */
+const MAY_HOLD_SECRET = /token|password|secret|key|code|%/i;
+
 /** Query parameters redacted in logged URLs: the secret fields plus OAuth's authorization `code`. */
 const SECRET_QUERY_PARAMETERS = [...SECRET_FIELDS, 'code'];
 
@@ -62,6 +65,27 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
+/** The decoded, lower-cased names of a query string's parameters. */
+function parameterNames(query: string): string[] {
+  return query.split('&').map((pair) => {
+    const equals = pair.indexOf('=');
+    const rawName = equals === -1 ? pair : pair.slice(0, equals);
+    try {
+      return decodeURIComponent(rawName.replace(/\+/g, ' ')).toLowerCase();
+    } catch {
+      return rawName.toLowerCase();
+    }
+  });
+}
+
+/** True when a raw query string (without `?`) carries a credential parameter such as `access_token`. */
+export function queryHoldsSecret(query: string): boolean {
+  return (
+    MAY_HOLD_SECRET.test(query) &&
+    parameterNames(query).some((name) => SECRET_QUERY_PARAMETERS.includes(name))
+  );
+}
+
 /**
  * Replaces the values of credential-bearing query parameters in a request target
  * (`/api/v3/x?access_token=abc` → `/api/v3/x?access_token=[Redacted]`).
@@ -70,19 +94,13 @@ export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
   if (queryStart === -1) return url;
   const query = url.slice(queryStart + 1);
-  const redacted = query
-    .split('&')
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      const rawName = equals === -1 ? pair : pair.slice(0, equals);
-      let name: string;
-      try {
-        name = decodeURIComponent(rawName.replace(/\+/g, ' ')).toLowerCase();
-      } catch {
-        name = rawName.toLowerCase();
-      }
-      return SECRET_QUERY_PARAMETERS.includes(name) ? `${rawName}=${REDACTED}` : pair;
-    })
-    .join('&');
-  return `${url.slice(0, queryStart)}?${redacted}`;
+  if (!MAY_HOLD_SECRET.test(query)) return url;
+  const pairs = query.split('&');
+  const names = parameterNames(query);
+  const redacted = pairs.map((pair, index) => {
+    if (!SECRET_QUERY_PARAMETERS.includes(names[index] ?? '')) return pair;
+    const equals = pair.indexOf('=');
+    return `${equals === -1 ? pair : pair.slice(0, equals)}=${REDACTED}`;
+  });
+  return `${url.slice(0, queryStart)}?${redacted.join('&')}`;
 }

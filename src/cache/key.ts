@@ -75,13 +75,33 @@ export function canonicalQuery(rawQuery: string): string {
   return parts.join('&');
 }
 
+/**
+ * {@link canonicalQuery} with a bounded memo of recent query strings (most clients ask the same few
+ * pages). Never give it a query that holds a credential: the memo keeps its strings.
+ */
+export function memoizedCanonicalQuery(maxEntries: number): (rawQuery: string) => string {
+  const memo = new Map<string, string>();
+  return (rawQuery) => {
+    let canonical = memo.get(rawQuery);
+    if (canonical === undefined) {
+      canonical = canonicalQuery(rawQuery);
+      if (memo.size >= maxEntries) memo.clear();
+      memo.set(rawQuery, canonical);
+    }
+    return canonical;
+  };
+}
+
 /** The cache key of a request; pure. Fields are joined by a newline, which none of them can hold. */
-export function cacheKey(input: CacheKeyInput): string {
+export function cacheKey(
+  input: CacheKeyInput,
+  canonical: (rawQuery: string) => string = canonicalQuery,
+): string {
   return [
     input.tokenHash,
     input.method === 'HEAD' ? 'GET' : input.method,
     input.path,
-    canonicalQuery(input.query),
+    canonical(input.query),
     input.accept ?? '',
     input.clientVersion ?? '',
   ].join('\n');

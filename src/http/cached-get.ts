@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
-import { bearerToken, cacheKey, type TokenHasher } from '../cache/key.js';
+import { bearerToken, cacheKey, memoizedCanonicalQuery, type TokenHasher } from '../cache/key.js';
+import { queryHoldsSecret } from '../logger.js';
 import {
   cacheStatus,
   requestDirectives,
@@ -22,6 +23,7 @@ const CACHE_CONTROL = 'private, no-cache';
 /** Everything the cache key depends on besides the URL. */
 const VARY = 'Authorization, Accept, X-Client-Version';
 const MS_PER_S = 1000;
+const CANONICAL_QUERY_MEMO_ENTRIES = 1024;
 
 export interface CachedGetDeps {
   base: BaseHeaders;
@@ -39,6 +41,7 @@ export interface CachedGetDeps {
  */
 export function createCachedGetHandler(deps: CachedGetDeps) {
   const { cache, now, base } = deps;
+  const canonical = memoizedCanonicalQuery(CANONICAL_QUERY_MEMO_ENTRIES);
 
   return (req: IncomingMessage, res: ServerResponse, requestId: string): void => {
     // Answers other than cached entries set the base headers first; entries write them in one go.
@@ -49,19 +52,30 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     const api = readApiRequest(req, withBase);
     if (api === null) return;
     const directives = requestDirectives(req.headers['cache-control'], req.headers.pragma);
-    if (directives.noStore) {
-      void bypass(req, withBase(), api.path + api.search, api.headers);
+    const query = api.search.slice(1);
+    // A credential in the query would end up in the cache key: such requests skip the cache.
+    if (directives.noStore || queryHoldsSecret(query)) {
+      void bypass(
+        req,
+        withBase(),
+        api.path + api.search,
+        api.headers,
+        directives.noStore ? 'no-store' : 'credential-in-query',
+      );
       return;
     }
     const tokenHash = deps.hashToken(bearerToken(req.headers.authorization) ?? '');
-    const key = cacheKey({
-      tokenHash,
-      method: 'GET',
-      path: api.path,
-      query: api.search.slice(1),
-      accept: req.headers.accept,
-      clientVersion: singleHeader(req.headers['x-client-version']),
-    });
+    const key = cacheKey(
+      {
+        tokenHash,
+        method: 'GET',
+        path: api.path,
+        query,
+        accept: req.headers.accept,
+        clientVersion: singleHeader(req.headers['x-client-version']),
+      },
+      canonical,
+    );
     // Built on a miss or a refresh only: a hit never talks to VSPC.
     const context = (): FetchContext => ({
       request: { method: 'GET', target: api.path + api.search, headers: api.headers },
@@ -87,18 +101,19 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     );
   };
 
-  /** `Cache-Control: no-store`: straight to VSPC and back, nothing read or written. */
+  /** `Cache-Control: no-store` (or a credential in the query): straight to VSPC and back, nothing read or written. */
   async function bypass(
     req: IncomingMessage,
     res: ServerResponse,
     target: string,
     headers: Record<string, string>,
+    reason: 'no-store' | 'credential-in-query',
   ): Promise<void> {
     logFieldsOf(res).cache = 'bypass';
     const answer = await forwardAlone(deps, req, res, { method: 'GET', target, headers });
     if (answer === null) return;
     sendUpstreamAnswer(res, answer, deps.upstream.origin, {
-      'Cache-Status': cacheStatus('bypass', { detail: 'no-store' }),
+      'Cache-Status': cacheStatus('bypass', { detail: reason }),
     });
   }
 

@@ -8,6 +8,12 @@ export type TargetCheck = { ok: true; path: string; search: string } | { ok: fal
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /**
+ * A path that needs no work: non-empty segments of unreserved and sub-delim characters (no `%`,
+ * no `\`), none of them starting with a dot. Most requests take this shortcut.
+ */
+const ALREADY_NORMAL = /^(?:\/[A-Za-z0-9_~:@!$&'()*+,;=-][A-Za-z0-9._~:@!$&'()*+,;=-]*)+$/;
+
+/**
  * Normalises a raw request target (`req.url`) into a path and its raw query, or says why it is refused.
  * Refused: absolute-form targets, backslashes, `..` segments in any encoding, encoded `/` or `\`,
  * control characters and malformed percent-encoding. `.` and empty segments are dropped. Pure.
@@ -18,6 +24,7 @@ export function normaliseTarget(rawUrl: string): TargetCheck {
   const queryStart = rawUrl.indexOf('?');
   const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
   const search = queryStart === -1 ? '' : rawUrl.slice(queryStart);
+  if (ALREADY_NORMAL.test(rawPath)) return { ok: true, path: rawPath, search };
   if (rawPath.includes('\\')) return { ok: false, detail: 'Backslashes are not allowed in the path.' };
   const kept: string[] = [];
   for (const segment of rawPath.split('/')) {

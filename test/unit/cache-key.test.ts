@@ -5,6 +5,7 @@ import {
   cacheKey,
   canonicalQuery,
   createTokenHasher,
+  memoizedCanonicalQuery,
   type CacheKeyInput,
 } from '../../src/cache/key.js';
 
@@ -116,6 +117,18 @@ describe('cacheKey', () => {
     const key = keyFor('', { tokenHash: createTokenHasher('s')(token) });
     expect(key).not.toContain(token);
     expect(key.split('\n')[0]).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('memoizedCanonicalQuery', () => {
+  it('property: gives what canonicalQuery gives, within its bound', () => {
+    const memoized = memoizedCanonicalQuery(4);
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), (query) => {
+        expect(memoized(query)).toBe(canonicalQuery(query));
+        expect(memoized(query)).toBe(canonicalQuery(query));
+      }),
+    );
   });
 });
 

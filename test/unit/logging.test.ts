@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { levelForStatus } from '../../src/http/access-log.js';
 import { requestIdFrom } from '../../src/http/request-id.js';
-import { redactUrl } from '../../src/logger.js';
+import { queryHoldsSecret, redactUrl } from '../../src/logger.js';
 import { captureLogs } from '../helpers/logs.js';
 
 describe('redactUrl', () => {
@@ -14,6 +14,18 @@ describe('redactUrl', () => {
     expect(redactUrl('/api/v3/x?limit=1&filter=%5B%5D')).toBe('/api/v3/x?limit=1&filter=%5B%5D');
     expect(redactUrl('/healthz')).toBe('/healthz');
   });
+});
+
+describe('queryHoldsSecret', () => {
+  it.each([
+    ['limit=1&access_token=x', true],
+    ['REFRESH_TOKEN=x', true],
+    ['pass%77ord=x', true],
+    ['code=x', true],
+    ['limit=1&filter=%5B%5D', false],
+    ['sort=tokenCount', false],
+    ['', false],
+  ])('%s → %s', (query, holds) => expect(queryHoldsSecret(query)).toBe(holds));
 });
 
 describe('logger redaction', () => {
