@@ -7,12 +7,12 @@ import { ResponseCache } from './cache/store.js';
 import type { Config } from './config.js';
 import { createAccessLog } from './http/access-log.js';
 import { createAdminCachePurge, createAdminCacheStats, createAdminGuard } from './http/admin.js';
-import { requestIdOf } from './http/api-request.js';
+import { instanceOf, requestIdOf } from './http/api-request.js';
 import { createCachedGetHandler } from './http/cached-get.js';
 import { createCors } from './http/cors.js';
 import { createReadyz, healthz } from './http/health.js';
 import { sendProblem } from './http/problems.js';
-import { createProxyHandler } from './http/proxy.js';
+import { apiGate, createProxyHandler } from './http/proxy.js';
 import { createBaseHeaders } from './http/security-headers.js';
 import { API_PREFIX, normaliseTarget } from './http/target.js';
 import { createUpstreamClient, upstreamOptionsFrom, type UpstreamClient } from './upstream/client.js';
@@ -27,6 +27,8 @@ export interface AppDeps {
   hashToken: TokenHasher;
   /** Clock in ms; tests inject one. */
   now?: () => number;
+  /** True once the process is shutting down: answers then close their connection, `/readyz` is 503. */
+  isStopping?: () => boolean;
 }
 
 const API_PATH_START = `${API_PREFIX}/`;
@@ -45,8 +47,10 @@ export function createApp(deps: AppDeps): RequestListener {
   const cachedGet = createCachedGetHandler({ base, cache, upstream, hashToken: deps.hashToken, logger, now });
   const routes = createRoutes(deps);
 
+  const isStopping = deps.isStopping ?? (() => false);
   return (req: IncomingMessage, res: ServerResponse) => {
     const requestId = accessLog(req, res);
+    if (isStopping()) res.setHeader('Connection', 'close');
     const method = req.method;
     if ((method === 'GET' || method === 'HEAD') && req.url?.startsWith(API_PATH_START)) {
       cors(req, res);
@@ -67,7 +71,13 @@ const RANDOM_SECRET_BYTES = 32;
  */
 export function createAppDeps(
   config: Config,
-  options: { origin: string; logger: Logger; now?: () => number; userAgent?: string },
+  options: {
+    origin: string;
+    logger: Logger;
+    now?: () => number;
+    userAgent?: string;
+    isStopping?: () => boolean;
+  },
 ): AppDeps {
   const now = options.now ?? Date.now;
   const upstream = createUpstreamClient(upstreamOptionsFrom(config, options.origin, options.userAgent));
@@ -81,7 +91,15 @@ export function createAppDeps(
     logger: options.logger,
   });
   const hashToken = createTokenHasher(config.cacheKeySecret ?? randomBytes(RANDOM_SECRET_BYTES));
-  return { config, logger: options.logger, upstream, cache, hashToken, now };
+  return {
+    config,
+    logger: options.logger,
+    upstream,
+    cache,
+    hashToken,
+    now,
+    ...(options.isStopping === undefined ? {} : { isStopping: options.isStopping }),
+  };
 }
 
 /** The Express part: health, admin, writes to VSPC, and problem answers for everything else. */
@@ -100,7 +118,7 @@ function createRoutes(deps: AppDeps): express.Express {
   });
 
   app.get('/healthz', healthz);
-  app.get('/readyz', createReadyz(upstream, config.readyTimeoutMs));
+  app.get('/readyz', createReadyz(upstream, config.readyTimeoutMs, deps.isStopping));
   if (config.adminToken !== null) {
     app.use('/admin', createAdminGuard(config.adminToken));
     app.get('/admin/cache', createAdminCacheStats(cache));
@@ -109,19 +127,20 @@ function createRoutes(deps: AppDeps): express.Express {
 
   app.use(
     API_PREFIX,
+    apiGate,
     express.raw({ type: () => true, limit: config.requestMaxBodyBytes }),
     createProxyHandler({ upstream, cache, logger }),
   );
 
   app.use((req, res) => {
-    sendProblem(res, 'not-found', `No route for ${req.method} ${req.path}.`, {
-      instance: req.path,
+    sendProblem(res, 'not-found', `No route for ${req.method} ${instanceOf(req)}.`, {
+      instance: instanceOf(req),
       requestId: requestIdOf(req),
     });
   });
 
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-    const context = { instance: req.path, requestId: requestIdOf(req) };
+    const context = { instance: instanceOf(req), requestId: requestIdOf(req) };
     const status = (error as { status?: unknown }).status;
     if (res.headersSent) {
       res.destroy();

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { knobsFromEnv, type SimulatorKnobs } from './simulator/knobs.js';
 
 /** Log levels pino understands, lowest last. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -42,8 +44,8 @@ export interface Config {
   readonly adminToken: string | null;
   readonly readyTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
-  readonly simulatorPort: number;
-  readonly simulatorTokenTtlS: number;
+  /** Settings of the VSPC simulator (`npm run simulator`, or embedded when `VSPC_URL` is unset). */
+  readonly simulator: SimulatorSettings;
 }
 
 /** A setting that cannot be used; its message is the one line printed at start-up. */
@@ -157,6 +159,65 @@ function origins(raw: Raw): string[] {
   });
 }
 
+/** The settings of the VSPC simulator. */
+export interface SimulatorSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly tokenTtlS: number;
+  readonly knobs: Readonly<Partial<SimulatorKnobs>>;
+}
+
+const MAX_TOKEN_TTL_S = 366 * 24 * 3600;
+
+function simulatorSettings(raw: Raw): SimulatorSettings {
+  let knobs: Partial<SimulatorKnobs>;
+  try {
+    knobs = knobsFromEnv(raw);
+  } catch (error) {
+    // The simulator's own parser names the variable, the value and what is allowed.
+    const message = error instanceof Error ? error.message : String(error);
+    const variable = /^(\w+)=/.exec(message)?.[1] ?? 'SIMULATOR_*';
+    throw new ConfigError(
+      variable,
+      setting(raw, variable),
+      message.replace(/^.*expected /, '').replace(/\.$/, ''),
+    );
+  }
+  return Object.freeze({
+    host: hostName(raw, 'SIMULATOR_HOST'),
+    port: integer(raw, 'SIMULATOR_PORT', 0, MAX_PORT),
+    tokenTtlS: integer(raw, 'SIMULATOR_TOKEN_TTL_S', 1, MAX_TOKEN_TTL_S),
+    knobs: Object.freeze(knobs),
+  });
+}
+
+/** Reads only the simulator's settings (for `npm run simulator`), from the defaults and `env`. */
+export function loadSimulatorSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  defaults: Raw = readDefaults(),
+): SimulatorSettings {
+  return simulatorSettings(merged(env, defaults));
+}
+
+/** An address to listen on: an IP address or a host name. */
+function hostName(raw: Raw, name: string): string {
+  const value = setting(raw, name);
+  if (isIP(value) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(value)) {
+    throw new ConfigError(name, value, 'an IP address or a host name, such as 0.0.0.0 or 127.0.0.1');
+  }
+  return value;
+}
+
+/** The defaults overridden by the variables of `env` that name a known setting. */
+function merged(env: NodeJS.ProcessEnv, defaults: Raw): Raw {
+  const raw: Record<string, string> = { ...defaults };
+  for (const key of Object.keys(defaults)) {
+    const value = env[key];
+    if (value !== undefined) raw[key] = value;
+  }
+  return raw;
+}
+
 /** A secret value: empty means unset; otherwise it must be long enough to resist guessing. */
 function secret(raw: Raw, name: string, minLength: number): string | null {
   const value = setting(raw, name);
@@ -179,11 +240,7 @@ const MAX_BODY_BYTES = 1024 * 1024 * 1024;
  * Throws {@link ConfigError} for the first bad value.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw = readDefaults()): Config {
-  const raw: Record<string, string> = { ...defaults };
-  for (const key of Object.keys(defaults)) {
-    const value = env[key];
-    if (value !== undefined) raw[key] = value;
-  }
+  const raw = merged(env, defaults);
   const nodeEnv = oneOf(raw, 'NODE_ENV', NODE_ENVS);
   const vspcUrl = vspcOrigin(raw);
   if (vspcUrl === null && nodeEnv === 'production') {
@@ -207,7 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
   return Object.freeze({
     nodeEnv,
     port: integer(raw, 'PORT', 0, MAX_PORT),
-    host: setting(raw, 'HOST') || '0.0.0.0',
+    host: hostName(raw, 'HOST'),
     vspcUrl,
     vspcCaFile: ca.file,
     vspcCa: ca.pem,
@@ -230,7 +287,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     adminToken: secret(raw, 'ADMIN_TOKEN', MIN_SECRET_LENGTH),
     readyTimeoutMs: integer(raw, 'READY_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
     shutdownTimeoutMs: integer(raw, 'SHUTDOWN_TIMEOUT_MS', 0, MAX_TIMEOUT_MS),
-    simulatorPort: integer(raw, 'SIMULATOR_PORT', 0, MAX_PORT),
-    simulatorTokenTtlS: integer(raw, 'SIMULATOR_TOKEN_TTL_S', 1, 366 * 24 * 3600),
+    simulator: simulatorSettings(raw),
   });
 }

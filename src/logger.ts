@@ -70,11 +70,15 @@ function parameterNames(query: string): string[] {
   return query.split('&').map((pair) => {
     const equals = pair.indexOf('=');
     const rawName = equals === -1 ? pair : pair.slice(0, equals);
+    let name: string;
     try {
-      return decodeURIComponent(rawName.replace(/\+/g, ' ')).toLowerCase();
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
     } catch {
-      return rawName.toLowerCase();
+      name = rawName;
     }
+    // Control characters and spaces around a name do not make it another name.
+    // eslint-disable-next-line no-control-regex
+    return name.replace(/[\u0000-\u0020\u007f]/g, '').toLowerCase();
   });
 }
 

@@ -3,31 +3,33 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp, createAppDeps } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { createClientErrorHandler } from './http/client-error.js';
 import { createLogger } from './logger.js';
-import { DEMO_USERS, knobsFromEnv, startSimulator, type Simulator } from './simulator/index.js';
+import { DEMO_USERS, startSimulator, type Simulator } from './simulator/index.js';
 
 const USER_AGENT = 'vspc-proxy/0.1';
 
 /** Starts the embedded simulator when no VSPC_URL is configured (never in production: config refuses it). */
-async function resolveUpstream(
-  config: Config,
-  logger: Logger,
-): Promise<{ origin: string; simulator: Simulator | null }> {
+async function resolveUpstream(config: Config): Promise<{ origin: string; simulator: Simulator | null }> {
   if (config.vspcUrl !== null) return { origin: config.vspcUrl, simulator: null };
   const simulator = await startSimulator({
     host: '127.0.0.1',
     port: 0,
-    tokenTtlS: config.simulatorTokenTtlS,
-    knobs: knobsFromEnv(process.env),
+    tokenTtlS: config.simulator.tokenTtlS,
+    knobs: config.simulator.knobs,
   });
+  return { origin: simulator.url, simulator };
+}
+
+/** The one warning that demo data is served, with how to log in. */
+function warnDemoData(logger: Logger, simulator: Simulator, port: number): void {
   const users = DEMO_USERS.map((user) => `${user.username} (${user.description})`).join(', ');
   logger.warn(
     { simulatorUrl: simulator.url },
     `VSPC_URL is not set: serving DEMO DATA from the embedded VSPC simulator. Demo users: ${users}; ` +
       'each password is the user name followed by "-demo-password". Log in with ' +
-      `curl -d grant_type=password -d username=admin -d password=... http://localhost:${config.port}/api/v3/token`,
+      `curl -d grant_type=password -d username=admin -d password=... http://localhost:${port}/api/v3/token`,
   );
-  return { origin: simulator.url, simulator };
 }
 
 async function main(): Promise<void> {
@@ -47,25 +49,31 @@ async function main(): Promise<void> {
       'VSPC_TLS_INSECURE=true: VSPC certificate checks are OFF; use VSPC_CA_FILE instead where you can.',
     );
   }
-  const { origin, simulator } = await resolveUpstream(config, logger);
-  const deps = createAppDeps(config, { origin, logger, userAgent: USER_AGENT });
+  const { origin, simulator } = await resolveUpstream(config);
+  let stopping = false;
+  const deps = createAppDeps(config, { origin, logger, userAgent: USER_AGENT, isStopping: () => stopping });
   const { upstream } = deps;
   const server = http.createServer(createApp(deps));
+  server.on('clientError', createClientErrorHandler(logger));
   server.on('error', (error) => {
     logger.fatal({ err: { message: error.message } }, 'cannot listen');
-    process.exit(1);
+    logger.flush(() => process.exit(1));
   });
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
+    if (simulator !== null) warnDemoData(logger, simulator, port);
     logger.info(
       { host: config.host, port, vspc: simulator === null ? origin : 'embedded simulator' },
       'vspc-proxy listening',
     );
   });
 
-  let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      logger.flush(() => process.exit(1));
+      return;
+    }
     stopping = true;
     logger.info({ signal, graceMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
     const force = setTimeout(() => {
@@ -73,8 +81,8 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     force.unref();
-    // Idle keep-alive sockets would hold close() open; busy ones are closed once their response is sent.
-    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    // Responses now carry `Connection: close`; idle keep-alive sockets are closed as they appear.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
     server.close(() => {
       clearInterval(idleSweep);
       clearTimeout(force);
@@ -88,5 +96,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 }
+
+const IDLE_SWEEP_MS = 100;
 
 void main();

@@ -118,7 +118,7 @@ export function createTokenHasher(secret: string | Buffer): TokenHasher {
 /** The token of an `Authorization: Bearer <token>` header, or `null`. */
 export function bearerToken(authorization: string | undefined): string | null {
   if (authorization === undefined) return null;
-  const match = /^bearer +(\S+)\s*$/i.exec(authorization);
+  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
   return match?.[1] ?? null;
 }
 

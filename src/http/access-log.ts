@@ -6,6 +6,9 @@ import { requestIdFrom } from './request-id.js';
 
 type LogLevelName = 'info' | 'warn' | 'error';
 
+/** Logged status of a request whose client left before any answer (nginx's convention). */
+const CLIENT_CLOSED_REQUEST = 499;
+
 /** Level follows the status: 5xx error, 4xx warn, the rest info; an aborted response is a warning. Pure. */
 export function levelForStatus(status: number, aborted: boolean): LogLevelName {
   if (status >= 500) return 'error';
@@ -41,7 +44,7 @@ export function createAccessLog(logger: Logger): AccessLog {
     res.once('close', () => {
       const aborted = !res.writableFinished;
       const rawUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
-      const status = aborted && !res.headersSent ? 0 : res.statusCode;
+      const status = aborted && !res.headersSent ? CLIENT_CLOSED_REQUEST : res.statusCode;
       const fields = {
         reqId,
         method: req.method,

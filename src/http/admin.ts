@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { ResponseCache } from '../cache/store.js';
 import { bearerToken } from '../cache/key.js';
-import { requestIdOf } from './api-request.js';
+import { instanceOf, requestIdOf } from './api-request.js';
 import { sendProblem } from './problems.js';
 import { API_PREFIX, normaliseTarget } from './target.js';
 
@@ -17,7 +17,7 @@ export function createAdminGuard(adminToken: string): RequestHandler {
     const token = bearerToken(req.headers.authorization);
     if (token !== null && timingSafeEqual(digest(token), expected)) return next();
     sendProblem(res, 'unauthorized', 'Send Authorization: Bearer <ADMIN_TOKEN>.', {
-      instance: req.path,
+      instance: instanceOf(req),
       requestId: requestIdOf(req),
       headers: { 'WWW-Authenticate': 'Bearer' },
     });
@@ -38,7 +38,7 @@ export function createAdminCacheStats(cache: ResponseCache): RequestHandler {
  */
 export function createAdminCachePurge(cache: ResponseCache): RequestHandler {
   return (req, res) => {
-    const context = { instance: req.path, requestId: requestIdOf(req) };
+    const context = { instance: instanceOf(req), requestId: requestIdOf(req) };
     const prefix = req.query.prefix;
     if (prefix === undefined) {
       res.setHeader('Cache-Control', 'no-store');

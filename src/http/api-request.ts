@@ -16,10 +16,20 @@ export interface ApiRequest {
   readonly headers: Record<string, string>;
 }
 
-/** The request id pino-http gave the request. */
+/** The request id the access log gave the request. */
 export function requestIdOf(req: IncomingMessage): string {
   return String((req as IncomingMessage & { id?: unknown }).id ?? '');
 }
+
+/** The path a problem answer names as its `instance`: the full request path, without the query. */
+export function instanceOf(req: IncomingMessage): string {
+  const rawUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const queryStart = rawUrl.indexOf('?');
+  return queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
+}
+
+/** Methods VSPC's API uses; anything else is answered 405 without reaching VSPC. */
+export const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /**
  * Checks a request bound for VSPC: the path stays below `/api/v3/`, and a bearer token is present
@@ -36,6 +46,14 @@ export function readApiRequest(
   const context = { instance: target.ok ? target.path : undefined, requestId: requestIdOf(req) };
   if (!target.ok) {
     sendProblem(res(), 'bad-path', target.detail, { requestId: context.requestId });
+    return null;
+  }
+  if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? '')) {
+    sendProblem(res(), 'method-not-allowed', `VSPC's API does not use ${req.method}.`, {
+      instance: target.path,
+      requestId: context.requestId,
+      headers: { Allow: ALLOWED_METHODS.join(', ') },
+    });
     return null;
   }
   if (!isApiPath(target.path)) {

@@ -3,8 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** Response headers a browser client may read. */
 const EXPOSED_HEADERS = ['ETag', 'Cache-Status', 'Retry-After', 'X-Request-Id', 'Location', 'Age'].join(', ');
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
-const ALLOWED_HEADERS =
-  'Authorization, Content-Type, Accept, X-Client-Version, X-Request-Id, If-None-Match, Cache-Control';
+const ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Accept',
+  'Accept-Language',
+  'X-Client-Version',
+  'X-Request-Id',
+  'If-None-Match',
+  'Cache-Control',
+  'traceparent',
+  'tracestate',
+].join(', ');
 const PREFLIGHT_MAX_AGE_S = 600;
 
 /**

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { bearerToken } from '../cache/key.js';
+import { isWellFormedRequestId } from './request-id.js';
 
 /**
  * Request headers passed on to VSPC. Anything not listed (cookies, hop-by-hop headers,
@@ -22,10 +23,19 @@ export function upstreamHeaders(
   client: { address: string | undefined; protocol: 'http' | 'https' },
 ): Record<string, string> {
   const headers: Record<string, string> = {};
+  // Headers the client named in `Connection` are hop-by-hop for this request (RFC 9110 §7.6.1).
+  const hopByHop = new Set(
+    (typeof incoming.connection === 'string' ? incoming.connection : '')
+      .split(',')
+      .map((token) => token.trim().toLowerCase()),
+  );
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = incoming[name];
-    if (typeof value === 'string') headers[name] = value;
+    if (typeof value === 'string' && !hopByHop.has(name)) headers[name] = value;
   }
+  // VSPC keys idempotency on X-Request-id: pass only an id the proxy would accept and echo itself.
+  const requestId = headers['x-request-id'];
+  if (requestId !== undefined && !isWellFormedRequestId(requestId)) delete headers['x-request-id'];
   const prior = incoming['x-forwarded-for'];
   const chain = [typeof prior === 'string' ? prior : prior?.join(', '), client.address].filter(
     (part): part is string => part !== undefined && part !== '',

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { UpstreamClient } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
-import { requestIdOf } from './api-request.js';
+import { instanceOf, requestIdOf } from './api-request.js';
 import { sendProblem } from './problems.js';
 import { API_PREFIX } from './target.js';
 
@@ -18,10 +18,11 @@ export const healthz: RequestHandler = (_req, res) => {
   res.json({ status: 'ok' });
 };
 
-/** Builds `GET /readyz`: 200 when VSPC answered within `timeoutMs`, else 503 problem+json. */
+/** Builds `GET /readyz`: 200 when VSPC answered within `timeoutMs`, else (or while shutting down) 503 problem+json. */
 export function createReadyz(
   upstream: UpstreamClient,
   timeoutMs: number,
+  isStopping: () => boolean = () => false,
   now: () => number = Date.now,
 ): RequestHandler {
   let last: { at: number; result: Promise<Readiness> } | null = null;
@@ -47,11 +48,17 @@ export function createReadyz(
   }
 
   return async (req, res) => {
+    if (isStopping()) {
+      return sendProblem(res, 'shutting-down', 'vspc-proxy is shutting down.', {
+        instance: instanceOf(req),
+        requestId: requestIdOf(req),
+      });
+    }
     if (last === null || now() - last.at >= PROBE_REUSE_MS) last = { at: now(), result: probe() };
     const readiness = await last.result;
     if (!readiness.ready) {
       return sendProblem(res, 'not-ready', readiness.reason, {
-        instance: req.path,
+        instance: instanceOf(req),
         requestId: requestIdOf(req),
       });
     }

@@ -9,15 +9,15 @@ export const PROBLEMS = {
   'bad-request': { status: 400, title: 'Bad request' },
   'bad-path': { status: 400, title: 'Path not allowed' },
   unauthorized: { status: 401, title: 'Bearer token required' },
-  forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
+  'headers-too-large': { status: 431, title: 'Request head too large' },
   'upstream-unreachable': { status: 502, title: 'VSPC unreachable' },
   'upstream-body-too-large': { status: 502, title: 'VSPC response too large' },
-  'upstream-bad-response': { status: 502, title: 'Bad response from VSPC' },
   'upstream-timeout': { status: 504, title: 'VSPC did not answer in time' },
   'not-ready': { status: 503, title: 'Not ready' },
+  'shutting-down': { status: 503, title: 'Shutting down' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

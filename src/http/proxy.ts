@@ -5,7 +5,7 @@ import type { ResponseCache } from '../cache/store.js';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
 import { UpstreamError, problemForFailure } from '../upstream/errors.js';
 import { logFieldsOf } from './access-log.js';
-import { TOKEN_PATH, readApiRequest, requestIdOf } from './api-request.js';
+import { TOKEN_PATH, instanceOf, readApiRequest, requestIdOf, type ApiRequest } from './api-request.js';
 import { rewriteLocation } from './forwarding.js';
 import { sendProblem } from './problems.js';
 
@@ -60,10 +60,7 @@ export function sendUpstreamFailure(
     'VSPC call failed',
   );
   const problem = problemForFailure(error.failure);
-  sendProblem(res, problem.code, problem.detail, {
-    instance: req.url?.split('?')[0],
-    requestId: requestIdOf(req),
-  });
+  sendProblem(res, problem.code, problem.detail, { instance: instanceOf(req), requestId: requestIdOf(req) });
 }
 
 /**
@@ -73,7 +70,7 @@ export function sendUpstreamFailure(
  */
 export function createProxyHandler(deps: ProxyDeps) {
   return async (req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> => {
-    const api = readApiRequest(req, res);
+    const api = apiRequestOf(res) ?? readApiRequest(req, res);
     if (api === null) return;
     const method = req.method ?? 'GET';
     const answer = await forwardAlone(deps, req, res, {
@@ -91,6 +88,27 @@ export function createProxyHandler(deps: ProxyDeps) {
   };
 }
 
+/**
+ * Checks path, method and bearer token before the body is read (an anonymous client cannot make the
+ * proxy buffer a body), and keeps the result for {@link createProxyHandler}.
+ */
+export function apiGate(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  const api = readApiRequest(req, res);
+  if (api === null) return;
+  checkedRequests.set(res, api);
+  next();
+}
+
+/** What {@link apiGate} found, per response. */
+const checkedRequests = new WeakMap<ServerResponse, ApiRequest>();
+
+function apiRequestOf(res: ServerResponse): ApiRequest | undefined {
+  return checkedRequests.get(res);
+}
+
+/** Statuses whose answers have no body, hence no Content-Length (RFC 9110 §8.6). */
+const BODILESS_STATUSES = new Set([204, 304]);
+
 /** Writes VSPC's answer: its status, the headers that matter, its body. */
 export function sendUpstreamAnswer(
   res: ServerResponse,
@@ -103,6 +121,10 @@ export function sendUpstreamAnswer(
     res.setHeader(name, name === 'location' ? rewriteLocation(value, upstreamOrigin) : value);
   }
   for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
+  if (BODILESS_STATUSES.has(answer.status)) {
+    res.end();
+    return;
+  }
   res.setHeader('Content-Length', answer.body.length);
   res.end(answer.body);
 }

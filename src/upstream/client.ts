@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import got, { type Got } from 'got';
 import type { Config } from '../config.js';
@@ -57,6 +58,11 @@ export interface UpstreamClient {
   close(): void;
 }
 
+/** Node's own root certificates plus a PEM bundle: a CA file adds trust, it does not replace it. */
+export function trustedCertificates(pem: string): string[] {
+  return [...tls.rootCertificates, pem];
+}
+
 /** The client options a configuration asks for, talking to `origin`. */
 export function upstreamOptionsFrom(
   config: Config,
@@ -88,7 +94,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     decompress: true,
     https: {
       rejectUnauthorized: options.tlsInsecure !== true,
-      ...(options.ca ? { certificateAuthority: options.ca } : {}),
+      ...(options.ca ? { certificateAuthority: trustedCertificates(options.ca) } : {}),
     },
     headers: { 'user-agent': options.userAgent ?? 'vspc-proxy' },
   });

@@ -35,6 +35,24 @@ describe('process start-up', () => {
     expect(proxy.stdout()).toBe('');
   });
 
+  it('warns once at start when VSPC_TLS_INSECURE=true', async () => {
+    const proxy = spawnProxy({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      VSPC_URL: 'https://127.0.0.1:1',
+      VSPC_TLS_INSECURE: 'true',
+    });
+    await proxy.listening;
+    proxy.child.kill('SIGTERM');
+    expect((await proxy.exited).code).toBe(0);
+    const warnings = proxy
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('VSPC_TLS_INSECURE=true'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('"level":"warn"');
+  });
+
   it('serves the embedded simulator without VSPC_URL, keeps secrets out of its logs, and drains on SIGTERM', async () => {
     const proxy = spawnProxy({
       PORT: '0',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, readDefaults } from '../../src/config.js';
 
 const load = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', ...env });
@@ -84,6 +85,20 @@ describe('loadConfig', () => {
       'https://a.example.com/path',
       'CORS_ORIGINS="https://a.example.com/path" is not allowed',
     ],
+    ['HOST', 'not a host!', 'HOST="not a host!" is not allowed; expected an IP address or a host name'],
+    [
+      'SIMULATOR_LATENCY_MS',
+      'abc',
+      'SIMULATOR_LATENCY_MS="abc" is not allowed; expected a whole number from 0 to 3600000.',
+    ],
+    ['SIMULATOR_FORCE_STATUS', '418', 'SIMULATOR_FORCE_STATUS="418" is not allowed'],
+    ['CACHE_TTL_MS', '-5', 'CACHE_TTL_MS="-5" is not allowed'],
+    [
+      'CACHE_MAX_ENTRY_BYTES',
+      '999999999',
+      'CACHE_MAX_ENTRY_BYTES="999999999" is not allowed; expected at most CACHE_MAX_BYTES',
+    ],
+    ['ADMIN_TOKEN', 'short', 'ADMIN_TOKEN="<5 characters>" is not allowed; expected at least 16 characters.'],
   ])('refuses %s=%s with one line naming it', (variable, value, message) => {
     let thrown: unknown;
     try {
@@ -112,21 +127,30 @@ describe('loadConfig', () => {
     expect(config.vspcCa).toContain('-----BEGIN CERTIFICATE-----');
   });
 
-  it('has a default for every setting the code reads', () => {
-    const defaults = readDefaults();
-    for (const key of [
-      'PORT',
-      'HOST',
-      'VSPC_URL',
-      'VSPC_CA_FILE',
-      'VSPC_TLS_INSECURE',
-      'UPSTREAM_TIMEOUT_MS',
-      'UPSTREAM_MAX_BODY_BYTES',
-      'LOG_LEVEL',
-      'CORS_ORIGINS',
-      'NODE_ENV',
-    ]) {
-      expect(defaults[key]).toBeDefined();
+  it('reads every setting of config/default.json, and the README documents each one', () => {
+    const sources = ['src/config.ts', 'src/simulator/knobs.ts']
+      .map((path) => readFileSync(path, 'utf8'))
+      .join('\n');
+    const readme = readFileSync('README.md', 'utf8');
+    for (const key of Object.keys(readDefaults())) {
+      expect(`${key}: ${sources.includes(`'${key}'`)}`).toBe(`${key}: true`);
+      expect(`${key}: ${readme.includes(`| \`${key}\``)}`).toBe(`${key}: true`);
     }
+  });
+
+  it('passes the simulator knobs through, validated', () => {
+    const config = load({
+      SIMULATOR_LATENCY_MS: '20',
+      SIMULATOR_FORCE_STATUS: '429',
+      SIMULATOR_DOWN: 'false',
+    });
+    expect(config.simulator.knobs).toMatchObject({ latencyMs: 20, forceStatus: 429, down: false });
+    expect(load({}).simulator).toMatchObject({ host: '127.0.0.1', port: 1280, tokenTtlS: 3600 });
+    expect(load({}).simulator.knobs).toMatchObject({
+      latencyMs: 0,
+      retryAfterS: 5,
+      failureRate: 0,
+      down: false,
+    });
   });
 });

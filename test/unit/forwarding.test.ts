@@ -41,11 +41,30 @@ describe('upstreamHeaders', () => {
   });
 });
 
+describe('upstreamHeaders drops', () => {
+  const client = { address: '10.0.0.9', protocol: 'http' as const };
+  it('headers the client named in Connection', () => {
+    const headers = upstreamHeaders(
+      { connection: 'keep-alive, X-Client-Version', 'x-client-version': '3.6', accept: '*/*' },
+      client,
+    );
+    expect(headers['x-client-version']).toBeUndefined();
+    expect(headers.accept).toBe('*/*');
+  });
+  it('an X-Request-Id the proxy would not accept itself', () => {
+    expect(upstreamHeaders({ 'x-request-id': 'has space' }, client)['x-request-id']).toBeUndefined();
+    expect(
+      upstreamHeaders({ 'x-request-id': 'ba547d14-c556-42bb-b85c-eeeb16e2f5e7' }, client)['x-request-id'],
+    ).toBe('ba547d14-c556-42bb-b85c-eeeb16e2f5e7');
+  });
+});
+
 describe('hasBearerToken', () => {
   it.each([
     ['Bearer abc', true],
     ['bearer abc', true],
     ['BEARER   abc', true],
+    ['Bearer\tabc', true],
     ['Bearer', false],
     ['Bearer ', false],
     ['Basic abc', false],

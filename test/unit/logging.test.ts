@@ -10,6 +10,11 @@ describe('redactUrl', () => {
       '/api/v3/x?limit=1&access_token=[Redacted]&Password=[Redacted]&refresh%5Ftoken=[Redacted]&code=[Redacted]',
     );
   });
+  it('sees through control characters and spaces around a name', () => {
+    expect(redactUrl('/x?access_token%00=s3cret&%20password=p')).toBe(
+      '/x?access_token%00=[Redacted]&%20password=[Redacted]',
+    );
+  });
   it('leaves URLs without secrets as they are', () => {
     expect(redactUrl('/api/v3/x?limit=1&filter=%5B%5D')).toBe('/api/v3/x?limit=1&filter=%5B%5D');
     expect(redactUrl('/healthz')).toBe('/healthz');

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { classifyErrorCode, problemForFailure, type UpstreamFailure } from '../../src/upstream/errors.js';
 import { PROBLEMS } from '../../src/http/problems.js';
+import { rootCertificates } from 'node:tls';
+import { trustedCertificates } from '../../src/upstream/client.js';
 
 describe('classifyErrorCode', () => {
   it.each([
@@ -29,5 +31,15 @@ describe('problemForFailure', () => {
     ['timeout', 504],
   ] as Array<[UpstreamFailure, number]>)('%s → %i', (failure, status) => {
     expect(PROBLEMS[problemForFailure(failure).code].status).toBe(status);
+  });
+});
+
+describe('trustedCertificates', () => {
+  it("adds a CA bundle to Node's roots instead of replacing them", () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const trusted = trustedCertificates(pem);
+    expect(trusted).toHaveLength(rootCertificates.length + 1);
+    expect(trusted.at(-1)).toBe(pem);
+    expect(trusted.slice(0, -1)).toEqual([...rootCertificates]);
   });
 });
