@@ -21,6 +21,7 @@ const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=profiles', 
     PORT: String(PORT),
     HOST: '127.0.0.1',
     CACHE_TTL_MS: '600000',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

@@ -131,7 +131,7 @@ async function load(
 }
 
 async function hits(sim: Simulator, token: string): Promise<Record<string, number>> {
-  const proxy = await startProxy(sim, {});
+  const proxy = await startProxy(sim, process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {});
   const auth = { Authorization: `Bearer ${token}` };
   const warm = await get(proxy.port, PAGE, auth);
   if (warm.status !== 200) throw new Error(`warm-up answered ${warm.status}`);

@@ -32,6 +32,9 @@ export interface ResponseCacheOptions {
   logger?: Pick<Logger, 'warn'>;
 }
 
+/** Servable-stale entries are the LRU's fresh ones; lookups take them and leave the rest alone. */
+const LOOKUP_OPTIONS = { allowStale: true, noDeleteOnStaleGet: true } as const;
+
 export type FetchResult = { entry: CachedAnswer; outcome: 'miss' | 'collapsed' | 'refresh' };
 
 /**
@@ -64,7 +67,7 @@ export class ResponseCache {
 
   /** The entry for `key` if it may still be served (fresh or within the stale window); never waits. */
   lookup(key: string): CachedAnswer | undefined {
-    const entry = this.#lru.get(key, { allowStale: true, noDeleteOnStaleGet: true });
+    const entry = this.#lru.get(key, LOOKUP_OPTIONS);
     return entry !== undefined && this.#now() < entry.staleUntil ? entry : undefined;
   }
 

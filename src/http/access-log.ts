@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { redactUrl } from '../logger.js';
+import { createAccessLineWriter, redactUrl, type AccessValue } from '../logger.js';
 import { requestIdFrom } from './request-id.js';
 
 type LogLevelName = 'info' | 'warn' | 'error';
@@ -20,8 +20,8 @@ export function levelForStatus(status: number, aborted: boolean): LogLevelName {
  * Fields a handler adds to the request's access log line (cache outcome, upstream status and time).
  * They live in `res.locals`, which Express keeps when it takes over the response.
  */
-export function logFieldsOf(res: ServerResponse): Record<string, unknown> {
-  const withLocals = res as ServerResponse & { locals?: Record<string, unknown> };
+export function logFieldsOf(res: ServerResponse): Record<string, AccessValue> {
+  const withLocals = res as ServerResponse & { locals?: Record<string, AccessValue> };
   withLocals.locals ??= {};
   return withLocals.locals;
 }
@@ -36,7 +36,7 @@ export type AccessLog = (req: IncomingMessage, res: ServerResponse) => string;
  * headers or bodies, so it needs no redaction pass; this keeps it cheap on the cache-hit path.
  */
 export function createAccessLog(logger: Logger): AccessLog {
-  const access = logger.child({}, { redact: { paths: [], censor: '' } });
+  const write = createAccessLineWriter(logger);
   return (req, res) => {
     const started = performance.now();
     const reqId = requestIdFrom(req.headers['x-request-id']);
@@ -45,7 +45,7 @@ export function createAccessLog(logger: Logger): AccessLog {
       const aborted = !res.writableFinished;
       const rawUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
       const status = aborted && !res.headersSent ? CLIENT_CLOSED_REQUEST : res.statusCode;
-      const fields = {
+      const fields: Record<string, AccessValue> = {
         reqId,
         method: req.method,
         path: redactUrl(rawUrl),
@@ -53,9 +53,9 @@ export function createAccessLog(logger: Logger): AccessLog {
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         bytes: Number(res.getHeader('content-length') ?? 0),
         remoteAddress: req.socket.remoteAddress,
-        ...logFieldsOf(res),
       };
-      access[levelForStatus(status, aborted)](fields, aborted ? 'request aborted' : 'request completed');
+      Object.assign(fields, logFieldsOf(res));
+      write(levelForStatus(status, aborted), fields, aborted ? 'request aborted' : 'request completed');
     });
     return reqId;
   };

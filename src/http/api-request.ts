@@ -43,15 +43,14 @@ export function readApiRequest(
   const res = (): ServerResponse => (typeof response === 'function' ? response() : response);
   const rawUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const target = normaliseTarget(rawUrl);
-  const context = { instance: target.ok ? target.path : undefined, requestId: requestIdOf(req) };
   if (!target.ok) {
-    sendProblem(res(), 'bad-path', target.detail, { requestId: context.requestId });
+    sendProblem(res(), 'bad-path', target.detail, { requestId: requestIdOf(req) });
     return null;
   }
   if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? '')) {
     sendProblem(res(), 'method-not-allowed', `VSPC's API does not use ${req.method}.`, {
       instance: target.path,
-      requestId: context.requestId,
+      requestId: requestIdOf(req),
       headers: { Allow: ALLOWED_METHODS.join(', ') },
     });
     return null;
@@ -59,7 +58,7 @@ export function readApiRequest(
   if (!isApiPath(target.path)) {
     sendProblem(res(), 'not-found', 'No such VSPC resource.', {
       instance: target.path,
-      requestId: context.requestId,
+      requestId: requestIdOf(req),
     });
     return null;
   }
@@ -71,7 +70,7 @@ export function readApiRequest(
       'Send Authorization: Bearer <token> (get one from POST /api/v3/token).',
       {
         instance: target.path,
-        requestId: context.requestId,
+        requestId: requestIdOf(req),
         headers: { 'WWW-Authenticate': 'Bearer' },
       },
     );

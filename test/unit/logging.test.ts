@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { levelForStatus } from '../../src/http/access-log.js';
 import { requestIdFrom } from '../../src/http/request-id.js';
-import { queryHoldsSecret, redactUrl } from '../../src/logger.js';
+import { createAccessLineWriter, queryHoldsSecret, redactUrl } from '../../src/logger.js';
 import { captureLogs } from '../helpers/logs.js';
 
 describe('redactUrl', () => {
@@ -78,4 +78,20 @@ describe('requestIdFrom', () => {
       );
     },
   );
+});
+
+describe('createAccessLineWriter', () => {
+  it("writes the same JSON shape as the logger, on the logger's destination and level", () => {
+    const logs = captureLogs();
+    const write = createAccessLineWriter(logs.logger);
+    logs.logger.info({ path: '/a "quoted"\\path', status: 200 }, 'from pino');
+    write('info', { path: '/a "quoted"\\path', status: 200, skipped: undefined }, 'from writer');
+    const [fromPino, fromWriter] = logs.lines();
+    const strip = (line: Record<string, unknown> | undefined) => ({ ...line, time: 0, msg: '' });
+    expect(strip(fromWriter)).toEqual(strip(fromPino));
+    expect(Object.keys(fromWriter ?? {})).toEqual(Object.keys(fromPino ?? {}));
+    logs.logger.level = 'error';
+    write('warn', { status: 404 }, 'filtered');
+    expect(logs.lines()).toHaveLength(2);
+  });
 });
