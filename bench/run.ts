@@ -86,6 +86,7 @@ async function startProxy(
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
+      ...(process.env.BENCH_MALLOC ? { MALLOC_MMAP_THRESHOLD_: process.env.BENCH_MALLOC } : {}),
       VSPC_URL: sim.url,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -131,7 +132,10 @@ async function load(
 }
 
 async function hits(sim: Simulator, token: string): Promise<Record<string, number>> {
-  const proxy = await startProxy(sim, process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {});
+  const proxy = await startProxy(
+    sim,
+    process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {},
+  );
   const auth = { Authorization: `Bearer ${token}` };
   const warm = await get(proxy.port, PAGE, auth);
   if (warm.status !== 200) throw new Error(`warm-up answered ${warm.status}`);
@@ -274,8 +278,9 @@ async function memory(sim: Simulator, token: string): Promise<Record<string, num
     ) as {
       entries: number;
       bytes: number;
+      process: { heapUsedBytes: number; arrayBuffersBytes: number };
     };
-  await get(proxy.port, '/admin/cache', { Authorization: `Bearer ${ADMIN_TOKEN}` });
+  const processBefore = (await stats()).process;
   let requests = 0;
   const pages: string[] = [];
   for (let limit = 100; limit > 80; limit -= 1)
@@ -301,6 +306,11 @@ async function memory(sim: Simulator, token: string): Promise<Record<string, num
     entries: held.entries,
     accountedMiB: round(held.bytes / 2 ** 20, 1),
     rssGrowthMiB: round((after - before) / 2 ** 20, 1),
+    heapGrowthMiB: round((held.process.heapUsedBytes - processBefore.heapUsedBytes) / 2 ** 20, 1),
+    arrayBuffersGrowthMiB: round(
+      (held.process.arrayBuffersBytes - processBefore.arrayBuffersBytes) / 2 ** 20,
+      1,
+    ),
     rssGrowthOverBound: round((after - before) / CACHE_MAX_BYTES, 3),
   };
 }

@@ -24,11 +24,20 @@ export function createAdminGuard(adminToken: string): RequestHandler {
   };
 }
 
-/** `GET /admin/cache`: entry count and the bytes the LRU accounts for, against its bound. */
+/** `GET /admin/cache`: entry count and the bytes the LRU accounts for, against its bound, and the process's memory. */
 export function createAdminCacheStats(cache: ResponseCache): RequestHandler {
   return (_req, res) => {
+    const memory = process.memoryUsage();
     res.setHeader('Cache-Control', 'no-store');
-    res.json(cache.stats);
+    res.json({
+      ...cache.stats,
+      process: {
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        externalBytes: memory.external,
+        arrayBuffersBytes: memory.arrayBuffers,
+      },
+    });
   };
 }
 
