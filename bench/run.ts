@@ -86,7 +86,6 @@ async function startProxy(
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
-      ...(process.env.BENCH_MALLOC ? { MALLOC_MMAP_THRESHOLD_: process.env.BENCH_MALLOC } : {}),
       VSPC_URL: sim.url,
       PORT: String(port),
       HOST: '127.0.0.1',
