@@ -81,6 +81,8 @@ export class ResponseCache {
       context,
       forceRefresh: options.forceRefresh,
       allowStale: false,
+      // A forced refresh that fails leaves the entry it wanted to replace (still servable to others).
+      noDeleteOnFetchRejection: options.forceRefresh,
       status,
     });
     if (entry === undefined)

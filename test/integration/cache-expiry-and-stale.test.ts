@@ -187,6 +187,16 @@ describe('TTL, stale-while-revalidate and stale-if-error (injected clock)', () =
     expect(vspc.calls).toHaveLength(3);
   });
 
+  it('a no-cache refresh that fails gets VSPC’s answer and leaves the entry for others', async () => {
+    await get(URL_A).expect(200);
+    mode = 520;
+    const forced = await get(URL_A, { 'Cache-Control': 'no-cache' }).expect(520);
+    expect(forced.headers['cache-status']).toBe('vspc-proxy; fwd=miss; fwd-status=520');
+    const cached = await get(URL_A).expect(200);
+    expect(cached.body.version).toBe(1);
+    expect(cached.headers['cache-status']).toMatch(/^vspc-proxy; hit/);
+  });
+
   it('If-None-Match → 304 without a body; a changed body gets a new ETag', async () => {
     const first = await get(URL_A).expect(200);
     const etag = first.headers.etag ?? '';
