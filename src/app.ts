@@ -13,6 +13,7 @@ import { createCors } from './http/cors.js';
 import { createReadyz, healthz } from './http/health.js';
 import { sendProblem } from './http/problems.js';
 import { apiGate, createProxyHandler } from './http/proxy.js';
+import { createJobsRouter } from './jobs/routes.js';
 import { createBaseHeaders } from './http/security-headers.js';
 import { API_PREFIX, normaliseTarget } from './http/target.js';
 import { createUpstreamClient, upstreamOptionsFrom, type UpstreamClient } from './upstream/client.js';
@@ -124,6 +125,17 @@ function createRoutes(deps: AppDeps): express.Express {
     app.get('/admin/cache', createAdminCacheStats(cache));
     app.delete('/admin/cache', createAdminCachePurge(cache));
   }
+
+  app.use(
+    createJobsRouter({
+      config,
+      cache,
+      upstream,
+      hashToken: deps.hashToken,
+      logger,
+      now: deps.now ?? Date.now,
+    }),
+  );
 
   app.use(
     API_PREFIX,

@@ -42,6 +42,12 @@ export interface Config {
   readonly cacheKeySecret: string | null;
   /** Bearer token for `/admin/*`; `null`: the admin routes do not exist (404). */
   readonly adminToken: string | null;
+  /** `/jobs/copy` asks VSPC for aligned windows of this many jobs and slices client pages from them. */
+  readonly jobsWindow: number;
+  /** `/jobs/copy?all=true` refuses (413) callers with more jobs than this. */
+  readonly jobsAllMaxItems: number;
+  /** Overall deadline of one `/jobs/copy?all=true` answer. */
+  readonly jobsAllDeadlineMs: number;
   readonly readyTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   /** Settings of the VSPC simulator (`npm run simulator`, or embedded when `VSPC_URL` is unset). */
@@ -229,6 +235,9 @@ function secret(raw: Raw, name: string, minLength: number): string | null {
 }
 
 const MAX_PORT = 65535;
+/** VSPC's largest page. */
+const VSPC_MAX_LIMIT = 500;
+const MAX_JOBS_ALL_ITEMS = 1_000_000;
 const MIN_SECRET_LENGTH = 16;
 const MAX_CACHE_BYTES = 64 * 1024 * 1024 * 1024;
 const MAX_CACHE_TIME_MS = 24 * 3600 * 1000;
@@ -285,6 +294,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     cacheStaleMs: integer(raw, 'CACHE_STALE_MS', 0, MAX_CACHE_TIME_MS),
     cacheKeySecret: secret(raw, 'CACHE_KEY_SECRET', MIN_SECRET_LENGTH),
     adminToken: secret(raw, 'ADMIN_TOKEN', MIN_SECRET_LENGTH),
+    jobsWindow: integer(raw, 'JOBS_WINDOW', 1, VSPC_MAX_LIMIT),
+    jobsAllMaxItems: integer(raw, 'JOBS_ALL_MAX_ITEMS', 1, MAX_JOBS_ALL_ITEMS),
+    jobsAllDeadlineMs: integer(raw, 'JOBS_ALL_DEADLINE_MS', 1, MAX_TIMEOUT_MS),
     readyTimeoutMs: integer(raw, 'READY_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
     shutdownTimeoutMs: integer(raw, 'SHUTDOWN_TIMEOUT_MS', 0, MAX_TIMEOUT_MS),
     simulator: simulatorSettings(raw),

@@ -37,6 +37,9 @@ const LOOKUP_OPTIONS = { allowStale: true, noDeleteOnStaleGet: true } as const;
 
 export type FetchResult = { entry: CachedAnswer; outcome: 'miss' | 'collapsed' | 'refresh' };
 
+/** What {@link ResponseCache.read} served, and how. */
+export type ReadResult = { entry: CachedAnswer; outcome: 'hit' | 'stale' | FetchResult['outcome'] };
+
 /**
  * The token-isolated response cache: an LRU bounded by bytes (body + headers + key + overhead),
  * with lru-cache's `fetch()` coalescing concurrent misses into one VSPC call. Entries live
@@ -93,6 +96,23 @@ export class ResponseCache {
       );
     const outcome = status.fetch === 'inflight' ? 'collapsed' : options.forceRefresh ? 'refresh' : 'miss';
     return { entry, outcome };
+  }
+
+  /**
+   * The whole read policy for one key: a fresh entry is a hit; a servable stale one is served while
+   * one background refresh runs; otherwise (or with `noCache`) one coalesced VSPC call. `context` is
+   * called only when VSPC must be asked.
+   */
+  async read(key: string, context: () => FetchContext, options: { noCache: boolean }): Promise<ReadResult> {
+    if (!options.noCache) {
+      const entry = this.lookup(key);
+      if (entry !== undefined) {
+        if (this.#now() < entry.freshUntil) return { entry, outcome: 'hit' };
+        this.revalidate(key, context());
+        return { entry, outcome: 'stale' };
+      }
+    }
+    return this.fetch(key, context(), { forceRefresh: options.noCache });
   }
 
   /** Starts one background refresh of a stale entry (stale-while-revalidate); never rejects. */

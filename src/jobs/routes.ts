@@ -1,0 +1,351 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { etagOf, ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
+import { bearerToken, cacheKey, type TokenHasher } from '../cache/key.js';
+import { cacheStatus, requestDirectives, type CacheOutcome } from '../cache/policy.js';
+import { UncacheableAnswer, type FetchContext, type ResponseCache } from '../cache/store.js';
+import type { Config } from '../config.js';
+import { logFieldsOf } from '../http/access-log.js';
+import { instanceOf, requestIdOf } from '../http/api-request.js';
+import { upstreamHeaders } from '../http/forwarding.js';
+import { sendProblem, type ProblemCode } from '../http/problems.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import { UpstreamError, problemForFailure } from '../upstream/errors.js';
+import { problemForVspcAnswer } from './errors.js';
+import type { Job } from './job.js';
+import { mapCopyJob, reportOnce, type UnknownEnumReporter } from './map.js';
+import { pageLinks, windowsFor } from './paging.js';
+import { linkParameters, parseJobsQuery, type JobsQuery } from './params.js';
+import { COPY_JOBS_PATH, SERVER_JOBS_PATH, vspcWindowQuery } from './vspc-query.js';
+
+export interface JobsDeps {
+  config: Config;
+  cache: ResponseCache;
+  upstream: UpstreamClient;
+  hashToken: TokenHasher;
+  logger: Logger;
+  now: () => number;
+}
+
+const BASE_PATH = '/jobs/copy';
+const ACCEPT = 'application/json';
+const CACHE_CONTROL = 'private, no-cache';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Windows fetched at once by `all=true` after the first (which tells the total). */
+const ALL_CONCURRENCY = 2;
+
+/** A problem to answer with, thrown from deep inside a request's work. */
+class JobsProblem extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+/** One VSPC read made for a client request: through the cache, or around it for `no-store`. */
+interface Reader {
+  read(
+    path: string,
+    query: string,
+  ): Promise<{ body: unknown; outcome: CacheOutcome; entry: CachedAnswer | null }>;
+  calls: number;
+}
+
+type VspcCollection = { meta?: { pagingInfo?: { total?: unknown } }; data?: unknown };
+
+/**
+ * `GET /jobs/copy` and `GET /jobs/copy/:id`: backup copy jobs as plain, stable JSON. Pages are sliced
+ * from aligned VSPC windows of `JOBS_WINDOW` jobs read through the response cache, so paging through
+ * a list costs one VSPC call per window, whatever the page size.
+ */
+export function createJobsRouter(deps: JobsDeps): Router {
+  const router = Router();
+  const reportUnknown: UnknownEnumReporter = reportOnce((field, value) =>
+    deps.logger.warn(
+      { field, value },
+      'VSPC sent an enum value this version does not know; mapped to "unknown"',
+    ),
+  );
+
+  function readerFor(req: IncomingMessage, token: string): Reader {
+    const directives = requestDirectives(req.headers['cache-control'], req.headers.pragma);
+    const tokenHash = deps.hashToken(token);
+    const headers = {
+      ...upstreamHeaders(req.headers, { address: req.socket.remoteAddress, protocol: 'http' }),
+      accept: ACCEPT,
+    };
+    const clientVersion =
+      typeof req.headers['x-client-version'] === 'string' ? req.headers['x-client-version'] : undefined;
+    const reader: Reader = {
+      calls: 0,
+      async read(path, query) {
+        const target = `${path}?${query}`;
+        if (directives.noStore) {
+          reader.calls += 1;
+          const answer = await deps.upstream.request({ method: 'GET', target, headers });
+          if (answer.status !== 200) throw new UncacheableAnswer(answer);
+          return {
+            body: JSON.parse(answer.body.toString('utf8')) as unknown,
+            outcome: 'bypass',
+            entry: null,
+          };
+        }
+        const key = cacheKey({ tokenHash, method: 'GET', path, query, accept: ACCEPT, clientVersion });
+        const context = (): FetchContext => {
+          reader.calls += 1;
+          return { request: { method: 'GET', target, headers }, path, tokenHash };
+        };
+        const { entry, outcome } = await deps.cache.read(key, context, { noCache: directives.noCache });
+        return { body: JSON.parse(entry.body.toString('utf8')) as unknown, outcome, entry };
+      },
+    };
+    return reader;
+  }
+
+  async function readWindow(reader: Reader, query: JobsQuery, offset: number) {
+    const window = await reader.read(
+      COPY_JOBS_PATH,
+      vspcWindowQuery(query, { limit: deps.config.jobsWindow, offset }),
+    );
+    const collection = window.body as VspcCollection;
+    const total = Number(collection.meta?.pagingInfo?.total);
+    const data = Array.isArray(collection.data) ? (collection.data as Record<string, unknown>[]) : [];
+    return { ...window, total: Number.isSafeInteger(total) ? total : data.length, data };
+  }
+
+  async function listPage(reader: Reader, query: JobsQuery, page: { limit: number; offset: number }) {
+    const size = deps.config.jobsWindow;
+    const starts = windowsFor(page.offset, page.limit, size);
+    const first = await readWindow(reader, query, starts[0] ?? 0);
+    const windows = [first];
+    // Later windows only when the page reaches into them and VSPC has that many jobs.
+    for (const start of starts.slice(1))
+      if (start < first.total) windows.push(await readWindow(reader, query, start));
+    const items = windows.flatMap((window) => window.data);
+    const skip = page.offset - (starts[0] ?? 0);
+    const data = items.slice(skip, skip + page.limit).map((item) => mapCopyJob(item, reportUnknown));
+    return {
+      body: {
+        data,
+        page: { total: first.total, count: data.length, offset: page.offset, limit: page.limit },
+        links: pageLinks(BASE_PATH, linkParameters(query), { ...page, total: first.total }),
+      },
+      windows,
+    };
+  }
+
+  async function listAll(reader: Reader, query: JobsQuery) {
+    const size = deps.config.jobsWindow;
+    const max = deps.config.jobsAllMaxItems;
+    const first = await readWindow(reader, query, 0);
+    if (first.total > max) {
+      throw new JobsProblem(
+        'too-many-items',
+        `This caller has ${first.total} jobs; all=true answers at most JOBS_ALL_MAX_ITEMS (${max}). Page with limit/offset instead.`,
+        { limit: max, total: first.total },
+      );
+    }
+    const starts: number[] = [];
+    for (let start = size; start < first.total; start += size) starts.push(start);
+    const windows = [first];
+    for (let index = 0; index < starts.length; index += ALL_CONCURRENCY) {
+      windows.push(
+        ...(await Promise.all(
+          starts.slice(index, index + ALL_CONCURRENCY).map((start) => readWindow(reader, query, start)),
+        )),
+      );
+    }
+    // Items can move between windows while the collection changes: keep each job once.
+    const seen = new Set<string>();
+    const data: Job[] = [];
+    for (const item of windows.flatMap((window) => window.data)) {
+      const job = mapCopyJob(item, reportUnknown);
+      if (seen.has(job.id) || data.length >= max) continue;
+      seen.add(job.id);
+      data.push(job);
+    }
+    const extra = linkParameters(query);
+    return {
+      body: {
+        data,
+        page: { total: first.total, count: data.length, offset: 0, limit: null },
+        links: { self: `${BASE_PATH}?all=true${extra}`, next: null, prev: null },
+      },
+      windows,
+    };
+  }
+
+  router.get(BASE_PATH, (req, res) => {
+    const token = requireToken(req, res);
+    if (token === null) return;
+    const rawQuery = req.originalUrl.split('?')[1] ?? '';
+    const parsed = parseJobsQuery(rawQuery);
+    if (!parsed.ok) {
+      return sendProblem(res, 'invalid-parameters', parsed.errors.map((error) => error.message).join(' '), {
+        instance: instanceOf(req),
+        requestId: requestIdOf(req),
+        extensions: { errors: parsed.errors },
+      });
+    }
+    const reader = readerFor(req, token);
+    const { page } = parsed.query;
+    const work =
+      page === null
+        ? withDeadline(listAll(reader, parsed.query), deps.config.jobsAllDeadlineMs)
+        : listPage(reader, parsed.query, page);
+    work.then(
+      ({ body, windows }) => sendJson(req, res, body, windows, reader, deps.now()),
+      (error: unknown) => sendFailure(req, res, error, reader),
+    );
+  });
+
+  router.get(`${BASE_PATH}/:id`, (req, res) => {
+    const token = requireToken(req, res);
+    if (token === null) return;
+    const id = String(req.params.id);
+    if (!UUID.test(id)) {
+      return sendProblem(res, 'invalid-parameters', 'id must be a job UUID (VSPC instanceUid).', {
+        instance: instanceOf(req),
+        requestId: requestIdOf(req),
+        extensions: { errors: [{ parameter: 'id', message: 'id must be a UUID.' }] },
+      });
+    }
+    const reader = readerFor(req, token);
+    const serverJob = reader.read(`${SERVER_JOBS_PATH}/${id}`, '').then(
+      (read) => (read.body as { data?: Record<string, unknown> }).data ?? null,
+      (error: unknown) => {
+        // The copy job decides whether the job exists; without its server record, name and state are null.
+        if (error instanceof UncacheableAnswer && error.answer.status === 404) return null;
+        throw error;
+      },
+    );
+    Promise.all([reader.read(`${COPY_JOBS_PATH}/${id}`, ''), serverJob]).then(
+      ([copy, server]) => {
+        const item = (copy.body as { data?: Record<string, unknown> }).data ?? {};
+        sendJson(req, res, { data: mapCopyJob(item, reportUnknown, server) }, [copy], reader, deps.now());
+      },
+      (error: unknown) => sendFailure(req, res, error, reader),
+    );
+  });
+
+  function sendFailure(req: Request, res: Response, error: unknown, reader: Reader): void {
+    const context = { instance: instanceOf(req), requestId: requestIdOf(req) };
+    logFieldsOf(res).upstreamCalls = reader.calls;
+    if (error instanceof JobsProblem) {
+      return sendProblem(res, error.code, error.detail, {
+        ...context,
+        extensions: error.extensions,
+        headers: error.headers,
+      });
+    }
+    if (error instanceof UncacheableAnswer) {
+      const problem = problemForVspcAnswer(error.answer);
+      logFieldsOf(res).upstreamStatus = error.answer.status;
+      return sendProblem(res, problem.code, problem.detail, {
+        ...context,
+        extensions: { vspc: problem.vspc },
+        headers: problem.headers,
+      });
+    }
+    if (error instanceof UpstreamError) {
+      logFieldsOf(res).upstreamFailure = error.failure;
+      const problem = problemForFailure(error.failure);
+      return sendProblem(res, problem.code, problem.detail, context);
+    }
+    deps.logger.error(
+      { reqId: requestIdOf(req), err: { message: (error as Error).message } },
+      'jobs request failed',
+    );
+    sendProblem(res, 'internal', 'An unexpected error occurred.', context);
+  }
+
+  return router;
+}
+
+/** The bearer token, or `null` after answering 401. */
+function requireToken(req: Request, res: Response): string | null {
+  const token = bearerToken(req.headers.authorization);
+  if (token !== null) return token;
+  sendProblem(res, 'unauthorized', 'Send Authorization: Bearer <token> (get one from POST /api/v3/token).', {
+    instance: instanceOf(req),
+    requestId: requestIdOf(req),
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  });
+  return null;
+}
+
+/** Rejects with a 504 problem when `work` takes longer than `ms`. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new JobsProblem(
+            'upstream-timeout',
+            `Gathering every job took longer than JOBS_ALL_DEADLINE_MS (${ms} ms).`,
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The least favourable outcome of the windows an answer was built from, as `Cache-Status` reports it. */
+function combinedStatus(
+  windows: ReadonlyArray<{ outcome: CacheOutcome; entry: CachedAnswer | null }>,
+  now: number,
+): string {
+  const order: CacheOutcome[] = ['bypass', 'refresh', 'miss', 'collapsed', 'stale', 'hit'];
+  const worst = order.find((outcome) => windows.some((window) => window.outcome === outcome)) ?? 'hit';
+  const entry = windows.find((window) => window.outcome === worst)?.entry ?? null;
+  if (worst === 'bypass') return cacheStatus('bypass', { detail: 'no-store' });
+  if ((worst === 'hit' || worst === 'stale') && entry !== null) {
+    const failure = entry.refreshFailure;
+    return cacheStatus(worst, {
+      ttlS: Math.round((entry.freshUntil - now) / 1000),
+      ...(failure === undefined
+        ? {}
+        : 'status' in failure
+          ? { fwdStatus: failure.status }
+          : { detail: failure.failure }),
+    });
+  }
+  return cacheStatus(worst, { stored: worst === 'miss' || worst === 'refresh' });
+}
+
+/** Sends a JSON answer with a strong ETag of its bytes (304 on a matching `If-None-Match`). */
+function sendJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  windows: ReadonlyArray<{ outcome: CacheOutcome; entry: CachedAnswer | null }>,
+  reader: Reader,
+  now: number,
+): void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  const etag = etagOf(bytes);
+  const fields = logFieldsOf(res);
+  fields.upstreamCalls = reader.calls;
+  fields.cache = windows.find((window) => window.outcome !== 'hit')?.outcome ?? 'hit';
+  res.setHeader('Cache-Status', combinedStatus(windows, now));
+  res.setHeader('Cache-Control', CACHE_CONTROL);
+  res.setHeader('Vary', 'Authorization');
+  res.setHeader('ETag', etag);
+  const inm = req.headers['if-none-match'];
+  if (ifNoneMatchHits(typeof inm === 'string' ? inm : undefined, etag)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', bytes.length);
+  res.end(bytes);
+}
