@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # Build stage: compile TypeScript with the dev toolchain.
 FROM node:22-bookworm-slim AS build
+# swagger-ui-dist's dependency @scarf/scarf reports installs unless told not to.
+ENV SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

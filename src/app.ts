@@ -10,6 +10,7 @@ import { createAdminCachePurge, createAdminCacheStats, createAdminGuard } from '
 import { instanceOf, requestIdOf } from './http/api-request.js';
 import { createCachedGetHandler } from './http/cached-get.js';
 import { createCors } from './http/cors.js';
+import { createDocsRouter } from './http/docs.js';
 import { createReadyz, healthz } from './http/health.js';
 import { sendProblem } from './http/problems.js';
 import { apiGate, createProxyHandler } from './http/proxy.js';
@@ -119,6 +120,7 @@ function createRoutes(deps: AppDeps): express.Express {
   });
 
   app.get('/healthz', healthz);
+  app.use(createDocsRouter());
   app.get('/readyz', createReadyz(upstream, config.readyTimeoutMs, deps.isStopping));
   if (config.adminToken !== null) {
     app.use('/admin', createAdminGuard(config.adminToken));

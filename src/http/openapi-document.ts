@@ -1,4 +1,6 @@
-import { PROBLEMS } from './problems.js';
+import { JOB_STATUSES as JOB_STATES, RETENTION_POLICIES, RPO_UNITS } from '../jobs/job.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, MAX_Q_LENGTH, SORT_KEYS as JOB_SORT_KEYS } from '../jobs/params.js';
+import { PROBLEMS, problemBody, type ProblemCode } from './problems.js';
 
 /**
  * The OpenAPI 3.1 description of vspc-proxy's own endpoints: the one source of truth for `/openapi.json`,
@@ -12,37 +14,14 @@ import { PROBLEMS } from './problems.js';
 /** Version of this API description (not of the package): bump it when the document changes. */
 const DOCUMENT_VERSION = '1.0.0';
 
-/** Job states of `/jobs/copy`, lower-cased from VSPC's `BackupServerJob.status`. */
-export const JOB_STATES = [
-  'unknown',
-  'none',
-  'idle',
-  'success',
-  'warning',
-  'failed',
-  'running',
-  'starting',
-  'stopping',
-  'enabling',
-  'disabling',
-  'waitingtape',
-  'waitingrepository',
-] as const;
-
-/** Retention policies, lower-cased from VSPC's `retentionPolicyType`. */
-export const RETENTION_POLICIES = ['unknown', 'none', 'simple', 'gfs'] as const;
-
-/** RPO units, lower-cased from VSPC's `rpoOptionsUnit`. */
-export const RPO_UNITS = ['minutes', 'hours', 'days', 'months', 'years', 'unknown'] as const;
-
-/** Sort keys `/jobs/copy` accepts; a leading `-` sorts descending. */
-export const JOB_SORT_KEYS = ['name', '-name', 'lastRun', '-lastRun', 'status'] as const;
-
+// The enums and bounds come from the code that enforces them, so the document cannot drift from it.
+export { JOB_STATUSES as JOB_STATES, RETENTION_POLICIES, RPO_UNITS } from '../jobs/job.js';
+export { SORT_KEYS as JOB_SORT_KEYS } from '../jobs/params.js';
 /** Page size bounds of `/jobs/copy` (VSPC's own). */
-export const JOBS_LIMIT = { min: 1, max: 500, default: 100 } as const;
+export const JOBS_LIMIT = { min: 1, max: MAX_LIMIT, default: DEFAULT_LIMIT } as const;
 
 /** Length bounds of the `q` search text. */
-export const JOBS_Q_LENGTH = { min: 1, max: 200 } as const;
+export const JOBS_Q_LENGTH = { min: 1, max: MAX_Q_LENGTH } as const;
 
 /** Methods `/api/v3/{path}` forwards (any other is answered 405). */
 const PASS_THROUGH_METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options'] as const;
@@ -82,27 +61,55 @@ const EXAMPLE_PAGE = {
   links: { self: '/jobs/copy?limit=100&offset=0', next: '/jobs/copy?limit=100&offset=100', prev: null },
 } as const;
 
-const EXAMPLE_PROBLEM = {
-  type: 'urn:vspc-proxy:problem:invalid-parameters',
-  title: 'Invalid parameters',
-  status: 400,
-  detail: 'limit must be a whole number from 1 to 500.',
-  code: 'invalid-parameters',
-  instance: '/jobs/copy',
-  requestId: '5f0c6a52-1f7e-4d8e-9b1a-3c2d4e5f6a7b',
-  errors: [{ parameter: 'limit', message: 'limit must be a whole number from 1 to 500.' }],
-} as const;
+const EXAMPLE_REQUEST_ID = '5f0c6a52-1f7e-4d8e-9b1a-3c2d4e5f6a7b';
+const EXAMPLE_JOB_PATH = `/jobs/copy/${EXAMPLE_JOB.id}`;
 
-/** A response that carries a problem body; `headers` are component header names. */
-function problemResponse(description: string, headers: readonly string[] = []) {
+function isProblemCode(code: string): code is ProblemCode {
+  return Object.hasOwn(PROBLEMS, code);
+}
+
+/** What one shared problem response documents: its code, an example detail, and its extra headers. */
+interface ProblemResponseSpec {
+  description: string;
+  code: string;
+  detail: string;
+  instance?: string;
+  extensions?: Record<string, unknown>;
+  /** Component header names besides `X-Request-Id`. */
+  headers?: readonly string[];
+}
+
+/**
+ * A response carrying a problem body, with an example built by {@link problemBody} itself. Throws (when
+ * this module loads) if `code` has left the catalog: the document must not drift from it.
+ */
+function problemResponse(spec: ProblemResponseSpec) {
+  const { code } = spec;
+  if (!isProblemCode(code))
+    throw new Error(`openapi-document: problem code '${code}' is not in PROBLEMS (src/http/problems.ts)`);
+  const example = problemBody(code, spec.detail, {
+    ...(spec.instance === undefined ? {} : { instance: spec.instance }),
+    requestId: EXAMPLE_REQUEST_ID,
+    ...(spec.extensions === undefined ? {} : { extensions: spec.extensions }),
+  });
   return {
-    description,
+    description: spec.description,
     headers: Object.fromEntries(
-      ['X-Request-Id', ...headers].map((name) => [name, { $ref: `${HEADERS}/${name}` }]),
+      ['X-Request-Id', ...(spec.headers ?? [])].map((name) => [name, { $ref: `${HEADERS}/${name}` }]),
     ),
-    content: { [PROBLEM_TYPE]: { schema: { $ref: `${SCHEMAS}/Problem` } } },
+    content: {
+      [PROBLEM_TYPE]: { schema: { $ref: `${SCHEMAS}/Problem` }, examples: { [code]: { value: example } } },
+    },
   };
 }
+
+/** VSPC's own error body (`ErrorResponse`), as kept in a problem's `vspc` member. */
+const vspcError = (code: number, type: string, message: string, extra: Record<string, unknown> = {}) => ({
+  errors: [{ message, type, code, ...extra }],
+});
+
+const INVALID_LIMIT = `limit must be a whole number from ${JOBS_LIMIT.min} to ${JOBS_LIMIT.max}.`;
+const VSPC_THROTTLE_S = 5;
 
 /** A JSON response without caching headers (health, admin). */
 function jsonResponse(description: string, schema: object) {
@@ -116,7 +123,7 @@ function jsonResponse(description: string, schema: object) {
 const ref = (pointer: string) => ({ $ref: pointer }) as const;
 
 /** `responses` entries pointing at shared problem responses, keyed by status. */
-function problems(entries: Readonly<Record<number, string>>) {
+function problems(entries: Readonly<Record<number, ProblemResponseName>>) {
   return Object.fromEntries(
     Object.entries(entries).map(([status, name]) => [status, ref(`${RESPONSES}/${name}`)]),
   );
@@ -127,6 +134,135 @@ const nullable = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
 const problemCodes = Object.entries(PROBLEMS)
   .map(([code, { status }]) => `\`${code}\` (${status})`)
   .join(', ');
+
+/** The problem responses operations share, by their name under `components.responses`. */
+const PROBLEM_RESPONSES = {
+  BadRequest: problemResponse({
+    description: 'The request is malformed (`bad-request`).',
+    code: 'bad-request',
+    detail: 'prefix must be a VSPC path below /api/v3, such as /infrastructure/backupServers.',
+    instance: '/admin/cache',
+  }),
+  BadPath: problemResponse({
+    description: 'The path is refused: `..`, encoded slashes, backslashes, control characters (`bad-path`).',
+    code: 'bad-path',
+    detail: "Path segments '..' are not allowed.",
+  }),
+  InvalidParameters: problemResponse({
+    description: 'Bad parameters (`invalid-parameters`); `errors` lists each one and what is allowed.',
+    code: 'invalid-parameters',
+    detail: INVALID_LIMIT,
+    instance: '/jobs/copy',
+    extensions: { errors: [{ parameter: 'limit', message: INVALID_LIMIT }] },
+  }),
+  Unauthorized: problemResponse({
+    description: 'No bearer token, or VSPC refused it (`unauthorized`).',
+    code: 'unauthorized',
+    detail: 'Send Authorization: Bearer <token> (get one from POST /api/v3/token).',
+    instance: '/jobs/copy',
+    headers: ['WWW-Authenticate'],
+  }),
+  Forbidden: problemResponse({
+    description: "VSPC does not allow this to the token's user (`forbidden`); `vspc` holds VSPC's body.",
+    code: 'forbidden',
+    detail: "VSPC does not allow this to the token's user. VSPC said: Access denied.",
+    instance: '/jobs/copy',
+    extensions: { vspc: vspcError(403, 'security', 'Access denied.') },
+  }),
+  NotFound: problemResponse({
+    description: "VSPC has no such job (`not-found`); `vspc` holds VSPC's body.",
+    code: 'not-found',
+    detail: 'VSPC has no such job. VSPC said: Resource not found.',
+    instance: EXAMPLE_JOB_PATH,
+    extensions: { vspc: vspcError(404, 'logical', 'Resource not found.') },
+  }),
+  NoRoute: problemResponse({
+    description: 'No such route: the admin routes exist only while `ADMIN_TOKEN` is set (`not-found`).',
+    code: 'not-found',
+    detail: 'No route for GET /admin/cache.',
+    instance: '/admin/cache',
+  }),
+  MethodNotAllowed: problemResponse({
+    description: 'A method VSPC does not use (`method-not-allowed`).',
+    code: 'method-not-allowed',
+    detail: "VSPC's API does not use TRACE.",
+    instance: '/api/v3/infrastructure/backupServers',
+    headers: ['Allow'],
+  }),
+  PayloadTooLarge: problemResponse({
+    description: 'The request body exceeds `REQUEST_MAX_BODY_BYTES` (`payload-too-large`).',
+    code: 'payload-too-large',
+    detail: 'The request body exceeds 1048576 bytes.',
+    instance: '/api/v3/infrastructure/backupServers/jobs',
+  }),
+  TooManyItems: problemResponse({
+    description:
+      '`all=true` for more jobs than `JOBS_ALL_MAX_ITEMS` (`too-many-items`); page with `limit`/`offset`.',
+    code: 'too-many-items',
+    detail:
+      'This caller has 12000 jobs; all=true answers at most JOBS_ALL_MAX_ITEMS (10000). Page with limit/offset instead.',
+    instance: '/jobs/copy',
+    extensions: { limit: 10000, total: 12000 },
+  }),
+  Throttled: problemResponse({
+    description:
+      "VSPC is throttling (`upstream-throttled`); `Retry-After` is taken from VSPC's `retryAfter`.",
+    code: 'upstream-throttled',
+    detail: `VSPC is throttling; retry after ${VSPC_THROTTLE_S} s.`,
+    instance: '/jobs/copy',
+    extensions: {
+      vspc: vspcError(429, 'transport', 'Too many requests.', { retryAfter: VSPC_THROTTLE_S }),
+    },
+    headers: ['Retry-After'],
+  }),
+  BadGateway: problemResponse({
+    description:
+      'VSPC unreachable, failed (520 and other 5xx), answered an unexpected status or too large a body ' +
+      '(`upstream-unreachable`, `upstream-error`, `upstream-rejected`, `upstream-body-too-large`).',
+    code: 'upstream-unreachable',
+    detail: 'VSPC refused the connection.',
+    instance: '/jobs/copy',
+  }),
+  Busy: problemResponse({
+    description:
+      'VSPC started an asynchronous action instead of answering (`upstream-busy`); retry after `Retry-After`.',
+    code: 'upstream-busy',
+    detail: 'VSPC started an asynchronous action instead of answering; retry shortly.',
+    instance: '/jobs/copy',
+    headers: ['Retry-After'],
+  }),
+  GatewayTimeout: problemResponse({
+    description: 'VSPC did not answer in time (`upstream-timeout`).',
+    code: 'upstream-timeout',
+    detail: 'VSPC did not answer within the upstream timeout.',
+    instance: '/jobs/copy',
+  }),
+  NotReady: problemResponse({
+    description: 'VSPC is not answering, or vspc-proxy is shutting down (`not-ready`, `shutting-down`).',
+    code: 'not-ready',
+    detail: 'VSPC answered 520.',
+    instance: '/readyz',
+  }),
+};
+
+type ProblemResponseName = keyof typeof PROBLEM_RESPONSES;
+
+/** A pass-through status that is either vspc-proxy's own problem or VSPC's answer with that status. */
+function problemOrVspcAnswer(name: ProblemResponseName) {
+  const problem = PROBLEM_RESPONSES[name];
+  return {
+    description: `${problem.description} Or VSPC's own answer with this status, unchanged.`,
+    headers: problem.headers,
+    content: { ...problem.content, '*/*': { schema: {} } },
+  };
+}
+
+/** `responses` entries of the pass-through for vspc-proxy's own refusals, keyed by status. */
+function passThroughProblems(entries: Readonly<Record<number, ProblemResponseName>>) {
+  return Object.fromEntries(
+    Object.entries(entries).map(([status, name]) => [status, problemOrVspcAnswer(name)]),
+  );
+}
 
 const passThroughOperations = Object.fromEntries(
   PASS_THROUGH_METHODS.map((method) => [
@@ -142,7 +278,9 @@ const passThroughOperations = Object.fromEntries(
         (method === 'get' || method === 'head'
           ? ' Answered from the token-isolated cache when it can be: `Cache-Status`, `ETag`, `Age`; ' +
             '`If-None-Match` gives 304.'
-          : ' A 2xx answer to a write purges the cached entries of the collection it changed.'),
+          : method === 'options'
+            ? ''
+            : ' A 2xx answer to this write purges the cached entries of the collection it changed.'),
       security: BEARER,
       parameters: [ref(`${PARAMETERS}/VspcPath`)],
       ...(method === 'get' || method === 'head' || method === 'options'
@@ -160,7 +298,7 @@ const passThroughOperations = Object.fromEntries(
           content: { '*/*': { schema: {} } },
         },
         ...(method === 'get' || method === 'head' ? { '304': ref(`${RESPONSES}/NotModified`) } : {}),
-        ...problems({
+        ...passThroughProblems({
           400: 'BadPath',
           401: 'Unauthorized',
           405: 'MethodNotAllowed',
@@ -169,7 +307,7 @@ const passThroughOperations = Object.fromEntries(
           504: 'GatewayTimeout',
         }),
         default: {
-          description: "VSPC's own status and body, unchanged (401, 403, 404, 429, 520, 202 and so on).",
+          description: "VSPC's own status and body, unchanged (403, 404, 429, 520, 202 and so on).",
           content: { '*/*': { schema: {} } },
         },
       },
@@ -326,7 +464,7 @@ const document = {
         security: BEARER,
         responses: {
           '200': jsonResponse('Cache and memory figures', ref(`${SCHEMAS}/CacheStats`)),
-          ...problems({ 401: 'Unauthorized', 404: 'NotFound' }),
+          ...problems({ 401: 'Unauthorized', 404: 'NoRoute' }),
         },
       },
       delete: {
@@ -358,7 +496,7 @@ const document = {
               },
             },
           }),
-          ...problems({ 400: 'BadRequest', 401: 'Unauthorized', 404: 'NotFound' }),
+          ...problems({ 400: 'BadRequest', 401: 'Unauthorized', 404: 'NoRoute' }),
         },
       },
     },
@@ -412,7 +550,12 @@ const document = {
         },
         responses: {
           '200': { description: "VSPC's token answer, unchanged", content: { [JSON_TYPE]: { schema: {} } } },
-          ...problems({ 400: 'BadPath', 413: 'PayloadTooLarge', 502: 'BadGateway', 504: 'GatewayTimeout' }),
+          ...passThroughProblems({
+            400: 'BadPath',
+            413: 'PayloadTooLarge',
+            502: 'BadGateway',
+            504: 'GatewayTimeout',
+          }),
           default: {
             description: "VSPC's own status and body, unchanged",
             content: { '*/*': { schema: {} } },
@@ -531,43 +674,7 @@ const document = {
         description: 'The `If-None-Match` tag matches: no body.',
         headers: { ETag: ref(`${HEADERS}/ETag`), 'X-Request-Id': ref(`${HEADERS}/X-Request-Id`) },
       },
-      BadRequest: problemResponse('The request is malformed (`bad-request`).'),
-      BadPath: problemResponse(
-        'The path is refused: `..`, encoded slashes, control characters (`bad-path`).',
-      ),
-      InvalidParameters: problemResponse(
-        'Bad parameters (`invalid-parameters`); `errors` lists each one and what is allowed.',
-      ),
-      Unauthorized: problemResponse('No bearer token, or VSPC refused it (`unauthorized`).', [
-        'WWW-Authenticate',
-      ]),
-      Forbidden: problemResponse(
-        "VSPC does not allow this to the token's user (`forbidden`); `vspc` holds VSPC's body.",
-      ),
-      NotFound: problemResponse('No such resource (`not-found`).'),
-      MethodNotAllowed: problemResponse('A method VSPC does not use (`method-not-allowed`).', ['Allow']),
-      PayloadTooLarge: problemResponse(
-        'The request body exceeds `REQUEST_MAX_BODY_BYTES` (`payload-too-large`).',
-      ),
-      TooManyItems: problemResponse(
-        '`all=true` for more jobs than `JOBS_ALL_MAX_ITEMS` (`too-many-items`); page with `limit`/`offset`.',
-      ),
-      Throttled: problemResponse(
-        "VSPC is throttling (`upstream-throttled`); `Retry-After` is taken from VSPC's `retryAfter`.",
-        ['Retry-After'],
-      ),
-      BadGateway: problemResponse(
-        'VSPC unreachable, failed (520 and other 5xx) or answered too much (`upstream-unreachable`, ' +
-          '`upstream-error`, `upstream-rejected`, `upstream-body-too-large`).',
-      ),
-      Busy: problemResponse(
-        'VSPC started an asynchronous action instead of answering (`upstream-busy`); retry after `Retry-After`.',
-        ['Retry-After'],
-      ),
-      GatewayTimeout: problemResponse('VSPC did not answer in time (`upstream-timeout`).'),
-      NotReady: problemResponse(
-        'VSPC is not answering, or vspc-proxy is shutting down (`not-ready`, `shutting-down`).',
-      ),
+      ...PROBLEM_RESPONSES,
     },
     schemas: {
       Job: {
@@ -729,7 +836,6 @@ const document = {
           },
           vspc: { description: "VSPC's own error body, when the problem comes from a VSPC answer" },
         },
-        examples: [EXAMPLE_PROBLEM],
       },
     },
   },

@@ -4,7 +4,7 @@ import { JOB_STATUSES, type JobStatus } from './job.js';
 export const MAX_LIMIT = 500;
 export const DEFAULT_LIMIT = 100;
 const MAX_OFFSET = 2_147_483_647;
-const MAX_Q_LENGTH = 200;
+export const MAX_Q_LENGTH = 200;
 const DIGITS = /^\d+$/;
 
 export const SORT_KEYS = ['name', '-name', 'lastRun', '-lastRun', 'status'] as const;

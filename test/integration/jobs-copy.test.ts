@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import request from 'supertest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
+import { validateProxyResponse } from '../helpers/openapi-proxy.js';
 import { listen, type Listening } from '../helpers/servers.js';
 
 const ORIGIN = 'https://frontend.example.com';
@@ -189,7 +190,8 @@ describe('/jobs/copy against the simulator', () => {
   });
 
   it('needs a bearer token', async () => {
-    await request(server.url).get('/jobs/copy').expect(401);
+    const anonymous = await request(server.url).get('/jobs/copy').expect(401);
+    validateProxyResponse('GET', '/jobs/copy', anonymous.status, anonymous.body);
     expect(sim.requestCount).toBe(0);
   });
 

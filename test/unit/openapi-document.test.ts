@@ -1,0 +1,380 @@
+import { describe, expect, it } from '@jest/globals';
+import { OPENAPI_DOCUMENT } from '../../src/http/openapi-document.js';
+import { PROBLEMS, problemBody, type ProblemCode } from '../../src/http/problems.js';
+import {
+  describeErrors,
+  pointerOf,
+  proxyDocumentSchemas,
+  resolveDocumentPointer,
+  validateProxyResponse,
+} from '../helpers/openapi-proxy.js';
+
+type JsonObject = { [key: string]: unknown };
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const JOB_ID = 'ed9b33f2-31a8-4e7b-aa69-495afe20dd09';
+
+/** The job of issue 4's shape, ids filled in. */
+const job = (): JsonObject => ({
+  id: JOB_ID,
+  name: 'Copy to DR site',
+  status: 'success',
+  enabled: true,
+  lastRun: '2026-11-28T22:00:00Z',
+  lastEndTime: '2026-11-28T22:13:32Z',
+  lastDurationSec: 812,
+  targetRepositoryId: '88788f9e-d8f5-4eb4-bc4f-9b3f5403bcec',
+  wanAcceleration: {
+    sourceId: 'af43d000-52f1-4874-8df3-62dbb8676f25',
+    targetId: 'a2b489bb-4aa5-4527-b9e4-f6a0f493a1bb',
+  },
+  retention: { policy: 'simple', weekly: 0, monthly: 0, yearly: 0 },
+  rpo: { enabled: false, value: 0, unit: 'minutes' },
+});
+
+const page = (jobs: JsonObject[] = [job()]): JsonObject => ({
+  data: jobs,
+  page: { total: 1000, count: jobs.length, offset: 0, limit: 100 },
+  links: { self: '/jobs/copy?limit=100&offset=0', next: '/jobs/copy?limit=100&offset=100', prev: null },
+});
+
+/** Every node of the document with its JSON pointer. */
+function* walk(node: unknown, tokens: string[] = []): Generator<{ node: unknown; tokens: string[] }> {
+  yield { node, tokens };
+  if (Array.isArray(node)) {
+    for (const [index, child] of node.entries()) yield* walk(child, [...tokens, String(index)]);
+  } else if (typeof node === 'object' && node !== null) {
+    for (const [key, child] of Object.entries(node)) yield* walk(child, [...tokens, key]);
+  }
+}
+
+function operations(): Array<{ path: string; method: string; operation: JsonObject }> {
+  return Object.entries(OPENAPI_DOCUMENT.paths).flatMap(([path, item]) =>
+    Object.entries(item as JsonObject)
+      .filter(([method]) => HTTP_METHODS.includes(method))
+      .map(([method, operation]) => ({ path, method, operation: operation as JsonObject })),
+  );
+}
+
+/** The pointers of every schema the document holds (components, parameters, headers, bodies). */
+function schemaPointers(): string[] {
+  const pointers: string[] = [];
+  for (const { tokens } of walk(OPENAPI_DOCUMENT)) {
+    const last = tokens.at(-1);
+    const parent = tokens.at(-2);
+    if (last === 'schema' || (parent === 'schemas' && tokens.length === 3)) pointers.push(pointerOf(tokens));
+  }
+  return pointers;
+}
+
+/** A copy of `object` without `key`. */
+function without(object: JsonObject, key: string): JsonObject {
+  return Object.fromEntries(Object.entries(object).filter(([name]) => name !== key));
+}
+
+function expectInvalidPage(body: unknown, message: RegExp): void {
+  expect(() => validateProxyResponse('GET', '/jobs/copy', 200, body)).toThrow(message);
+}
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1.0 for vspc-proxy, and deeply frozen', () => {
+    expect(OPENAPI_DOCUMENT.openapi).toBe('3.1.0');
+    expect(OPENAPI_DOCUMENT.info.title).toBe('vspc-proxy');
+    for (const { node, tokens } of walk(OPENAPI_DOCUMENT)) {
+      if (typeof node === 'object' && node !== null)
+        expect([tokens.join('/'), Object.isFrozen(node)]).toEqual([tokens.join('/'), true]);
+    }
+  });
+
+  it('resolves every $ref', () => {
+    const references = [...walk(OPENAPI_DOCUMENT)]
+      .map(({ node }) => (node as JsonObject | null)?.$ref)
+      .filter((reference): reference is string => typeof reference === 'string');
+    expect(references.length).toBeGreaterThan(30);
+    for (const reference of references) expect(resolveDocumentPointer(reference)).toBeDefined();
+    expect(() => resolveDocumentPointer('#/components/schemas/Nope')).toThrow(/Nope/);
+  });
+
+  it('compiles every schema in strict mode (components, parameters, headers, bodies)', () => {
+    const schemas = proxyDocumentSchemas();
+    expect(schemas.names).toEqual(
+      expect.arrayContaining(['Job', 'JobPage', 'JobResponse', 'Problem', 'CacheStats']),
+    );
+    for (const name of schemas.names) expect(typeof schemas.component(name)).toBe('function');
+    const pointers = schemaPointers();
+    expect(pointers.length).toBeGreaterThan(40);
+    for (const pointer of pointers) expect(typeof schemas.at(pointer)).toBe('function');
+  });
+
+  it('gives every operation a unique operationId and a 2xx response', () => {
+    const all = operations();
+    expect(all.length).toBe(16);
+    const ids = all.map(({ operation }) => operation.operationId);
+    for (const id of ids) expect(typeof id).toBe('string');
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { path, method, operation } of all) {
+      const statuses = Object.keys(operation.responses as JsonObject);
+      expect([path, method, statuses.some((status) => /^2\d\d$/.test(status))]).toEqual([path, method, true]);
+    }
+  });
+
+  it('asks for the bearer token everywhere but health, docs and login', () => {
+    const open = operations()
+      .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
+      .map(({ path, method }) => `${method} ${path}`);
+    expect(open.sort()).toEqual(
+      ['get /docs', 'get /healthz', 'get /openapi.json', 'get /readyz', 'post /api/v3/token'].sort(),
+    );
+    expect(OPENAPI_DOCUMENT.security).toEqual([{ bearer: [] }]);
+    expect(OPENAPI_DOCUMENT.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+  });
+
+  it('names no external URL (the docs page works offline)', () => {
+    expect(JSON.stringify(OPENAPI_DOCUMENT)).not.toMatch(/https?:\/\//);
+  });
+
+  it('holds examples that are valid against their own schemas', () => {
+    const schemas = proxyDocumentSchemas();
+    let checked = 0;
+    for (const { node, tokens } of walk(OPENAPI_DOCUMENT)) {
+      const value = node as JsonObject | null;
+      if (tokens.at(-1) === 'schema' || tokens.at(-2) === 'schemas') {
+        for (const example of (value?.examples as unknown[] | undefined) ?? []) {
+          const validate = schemas.at(pointerOf(tokens));
+          expect([pointerOf(tokens), validate(example), describeErrors(validate.errors)]).toEqual([
+            pointerOf(tokens),
+            true,
+            [],
+          ]);
+          checked += 1;
+        }
+      }
+      const mediaExamples = value?.examples;
+      if (tokens.at(-2) === 'content' && typeof mediaExamples === 'object' && mediaExamples !== null) {
+        const validate = schemas.at(pointerOf([...tokens, 'schema']));
+        for (const example of Object.values(mediaExamples as Record<string, { value: unknown }>)) {
+          expect([pointerOf(tokens), validate(example.value), describeErrors(validate.errors)]).toEqual([
+            pointerOf(tokens),
+            true,
+            [],
+          ]);
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(15);
+  });
+});
+
+describe('GET /jobs/copy 200 against the document', () => {
+  it('accepts the page of issue 4', () => {
+    expect(() => validateProxyResponse('GET', '/jobs/copy?limit=100&offset=0', 200, page())).not.toThrow();
+  });
+
+  it('accepts the nulls the shape allows: no job record, no WAN ids, all=true', () => {
+    const bare = {
+      ...job(),
+      name: null,
+      status: null,
+      enabled: null,
+      lastRun: null,
+      lastEndTime: null,
+      lastDurationSec: null,
+      targetRepositoryId: null,
+      wanAcceleration: null,
+    };
+    const all = {
+      data: [bare, job()],
+      page: { total: 2, count: 2, offset: 0, limit: null },
+      links: { self: '/jobs/copy?all=true', next: null, prev: null },
+    };
+    expect(() => validateProxyResponse('GET', '/jobs/copy?all=true', 200, all)).not.toThrow();
+    expect(() => validateProxyResponse('GET', '/jobs/copy', 200, page([]))).not.toThrow();
+  });
+
+  it('refuses a job without rpo', () => {
+    expectInvalidPage(page([without(job(), 'rpo')]), /\/data\/0 must have required property 'rpo'/);
+  });
+
+  it('refuses an extra property, on the job and in nested objects', () => {
+    expectInvalidPage(
+      page([{ ...job(), instanceUid: JOB_ID }]),
+      /\/data\/0 must NOT have additional properties \('instanceUid'\)/,
+    );
+    expectInvalidPage(
+      page([{ ...job(), rpo: { enabled: false, value: 0, unit: 'minutes', extra: 1 } }]),
+      /\/data\/0\/rpo must NOT have additional properties \('extra'\)/,
+    );
+  });
+
+  it("refuses VSPC's casing of an enum", () => {
+    expectInvalidPage(
+      page([{ ...job(), status: 'Success' }]),
+      /\/data\/0\/status must be equal to one of the allowed values/,
+    );
+    expectInvalidPage(
+      page([{ ...job(), retention: { policy: 'GFS', weekly: 1, monthly: 1, yearly: 1 } }]),
+      /\/data\/0\/retention\/policy must be equal to one of the allowed values/,
+    );
+  });
+
+  it('refuses a number sent as a string, and a malformed id or time', () => {
+    expectInvalidPage(
+      { ...page(), page: { total: 1000, count: 1, offset: 0, limit: '100' } },
+      /\/page\/limit must be integer,null/,
+    );
+    expectInvalidPage(page([{ ...job(), id: 'ed9b33f2' }]), /\/data\/0\/id must match format "uuid"/);
+    expectInvalidPage(
+      page([{ ...job(), lastRun: 'yesterday' }]),
+      /\/data\/0\/lastRun must match format "date-time"/,
+    );
+  });
+
+  it('lists every error at once, with the operation and the schema it failed', () => {
+    const withoutRpo = without(job(), 'rpo');
+    let message = '';
+    try {
+      validateProxyResponse('GET', '/jobs/copy', 200, page([{ ...withoutRpo, status: 'Success' }]));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'GET /jobs/copy → 200 does not match #/components/schemas/JobPage:',
+      "  /data/0 must have required property 'rpo'",
+      '  /data/0/status must be equal to one of the allowed values ("unknown", "none", "idle", "success", "warning", "failed", "running", "starting", "stopping", "enabling", "disabling", "waitingtape", "waitingrepository", null)',
+    ]);
+  });
+});
+
+describe('validateProxyResponse finds the operation and the response', () => {
+  it('matches concrete paths to templates, concrete ones first', () => {
+    const schemas = proxyDocumentSchemas();
+    expect(schemas.operation('GET', `/jobs/copy/${JOB_ID}`).template).toBe('/jobs/copy/{id}');
+    expect(schemas.operation('GET', '/jobs/copy?q=dr').template).toBe('/jobs/copy');
+    expect(schemas.operation('post', '/api/v3/token').template).toBe('/api/v3/token');
+    expect(schemas.operation('GET', '/api/v3/token').template).toBe('/api/v3/{path}');
+    expect(schemas.operation('PATCH', '/api/v3/infrastructure/backupServers/jobs/x').template).toBe(
+      '/api/v3/{path}',
+    );
+    expect(() => schemas.operation('GET', '/jobs/copy/a/b')).toThrow(
+      /no GET operation for \/jobs\/copy\/a\/b/,
+    );
+    expect(() => schemas.operation('POST', '/jobs/copy')).toThrow(/templates matched: \/jobs\/copy/);
+  });
+
+  it('validates a single job, a 304 without a body, and problems', () => {
+    expect(() => validateProxyResponse('GET', `/jobs/copy/${JOB_ID}`, 200, { data: job() })).not.toThrow();
+    expect(() => validateProxyResponse('GET', `/jobs/copy/${JOB_ID}`, 200, page())).toThrow(
+      /must NOT have additional properties/,
+    );
+    expect(() => validateProxyResponse('GET', '/jobs/copy', 304, {})).not.toThrow();
+    expect(() => validateProxyResponse('GET', '/jobs/copy', 304, { data: [] })).toThrow(/no body/);
+    const problem = problemBody('invalid-parameters', 'id must be a job UUID (VSPC instanceUid).', {
+      instance: '/jobs/copy/nope',
+      requestId: 'r-1',
+      extensions: { errors: [{ parameter: 'id', message: 'id must be a UUID.' }] },
+    });
+    expect(() =>
+      validateProxyResponse('GET', '/jobs/copy/nope', 400, problem, {
+        contentType: 'application/problem+json; charset=utf-8',
+      }),
+    ).not.toThrow();
+    expect(() =>
+      validateProxyResponse('GET', '/jobs/copy/nope', 400, problem, { contentType: 'application/json' }),
+    ).toThrow(/Content-Type application\/json is not documented/);
+    expect(() => validateProxyResponse('GET', '/jobs/copy', 418, problem)).toThrow(
+      /status 418 is not documented/,
+    );
+  });
+
+  it("lets VSPC's own answers through /api/v3/, and checks the proxy's own refusals", () => {
+    const vspc401 = { errors: [{ message: 'Unauthorized', type: 'security', code: 401 }] };
+    const listing = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs';
+    const json = { contentType: 'application/json; charset=utf-8' };
+    const problemJson = { contentType: 'application/problem+json; charset=utf-8' };
+    expect(() => validateProxyResponse('GET', listing, 200, { data: [], meta: {} }, json)).not.toThrow();
+    expect(() => validateProxyResponse('GET', listing, 401, vspc401, json)).not.toThrow();
+    expect(() => validateProxyResponse('GET', listing, 520, vspc401, json)).not.toThrow();
+    expect(() =>
+      validateProxyResponse('POST', '/api/v3/token', 400, { error: 'invalid_grant' }, json),
+    ).not.toThrow();
+    const refusal = problemBody('unauthorized', 'Send Authorization: Bearer <token>.', { instance: listing });
+    expect(() => validateProxyResponse('DELETE', listing, 401, refusal, problemJson)).not.toThrow();
+    expect(() => validateProxyResponse('DELETE', listing, 401, vspc401, problemJson)).toThrow(
+      /must have required property 'type'/,
+    );
+  });
+
+  it('validates health, readiness and admin answers', () => {
+    expect(() => validateProxyResponse('GET', '/healthz', 200, { status: 'ok' })).not.toThrow();
+    expect(() =>
+      validateProxyResponse('GET', '/readyz', 200, { status: 'ready', vspc: { status: 401 } }),
+    ).not.toThrow();
+    const stats = {
+      entries: 0,
+      bytes: 0,
+      maxBytes: 67108864,
+      process: { rssBytes: 1, heapUsedBytes: 1, externalBytes: 1, arrayBuffersBytes: 1 },
+    };
+    expect(() => validateProxyResponse('GET', '/admin/cache', 200, stats)).not.toThrow();
+    expect(() =>
+      validateProxyResponse('DELETE', '/admin/cache?prefix=/x', 200, { purged: 3, prefix: '/api/v3/x' }),
+    ).not.toThrow();
+    expect(() =>
+      validateProxyResponse('DELETE', '/admin/cache', 200, { purged: 3, prefix: null }),
+    ).not.toThrow();
+    expect(() => validateProxyResponse('GET', '/healthz', 200, { status: 'up' })).toThrow(
+      /\/status must be equal to constant/,
+    );
+  });
+});
+
+describe('the Problem schema', () => {
+  it('matches problemBody output for every code of the catalog', () => {
+    const validate = proxyDocumentSchemas().component('Problem');
+    for (const code of Object.keys(PROBLEMS) as ProblemCode[]) {
+      for (const body of [
+        problemBody(code, 'Detail.'),
+        problemBody(code, 'Detail.', { instance: '/jobs/copy', requestId: 'req-1' }),
+        problemBody(code, 'Detail.', {
+          extensions: { errors: [{ parameter: 'limit', message: 'm' }], vspc: { errors: [] }, limit: 1 },
+        }),
+      ]) {
+        expect([code, validate(body), describeErrors(validate.errors)]).toEqual([code, true, []]);
+      }
+    }
+  });
+
+  it('refuses a problem without its required members or with malformed errors', () => {
+    const validate = proxyDocumentSchemas().component('Problem');
+    expect(validate(without(problemBody('not-found', 'x'), 'code'))).toBe(false);
+    expect(validate({ ...problemBody('bad-request', 'x'), errors: [{ parameter: 'limit' }] })).toBe(false);
+    expect(validate({ ...problemBody('bad-request', 'x'), status: 200 })).toBe(false);
+  });
+
+  it('documents each shared problem response under its own status, with a catalog code', () => {
+    const responses = OPENAPI_DOCUMENT.components.responses as unknown as Record<string, JsonObject>;
+    const statusOf = new Map<string, number>();
+    for (const [name, response] of Object.entries(responses)) {
+      const content = response.content as
+        Record<string, { examples: Record<string, { value: JsonObject }> }> | undefined;
+      const examples = Object.values(content?.['application/problem+json']?.examples ?? {});
+      for (const { value } of examples) {
+        expect(PROBLEMS[value.code as ProblemCode]?.status).toBe(value.status);
+        statusOf.set(name, value.status as number);
+      }
+    }
+    for (const { path, method, operation } of operations()) {
+      for (const [status, response] of Object.entries(operation.responses as Record<string, JsonObject>)) {
+        const name = typeof response.$ref === 'string' ? response.$ref.split('/').at(-1) : undefined;
+        const expected = name === undefined ? undefined : statusOf.get(name);
+        if (expected !== undefined)
+          expect(`${method} ${path} ${status}`).toBe(`${method} ${path} ${expected}`);
+      }
+    }
+    expect(statusOf.size).toBeGreaterThan(10);
+  });
+});
