@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { buildProxy, type TestProxy } from '../helpers/proxy.js';
+import { validateProxyResponse } from '../helpers/openapi-proxy.js';
+import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/servers.js';
+
+const JOBS = 1000;
+const uid = (index: number) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
+
+/** A VSPC with exactly 1,000 copy jobs, paged as VSPC pages them; `/slow` in the path delays every answer. */
+function copyJobsPage(url: URL) {
+  const limit = Number(url.searchParams.get('limit') ?? 100);
+  const offset = Number(url.searchParams.get('offset') ?? 0);
+  const data = [];
+  for (let index = offset; index < Math.min(offset + limit, JOBS); index += 1) {
+    data.push({
+      instanceUid: uid(index),
+      targetRepositoryUid: uid(5000),
+      targetWanAcceleratorUid: null,
+      sourceWanAcceleratorUid: null,
+      retentionPolicyType: 'Simple',
+      weeklyRestorePointsToKeep: 0,
+      monthlyRestorePointsToKeep: 0,
+      yearlyRestorePointsToKeep: 0,
+      isRpoOptionsEnabled: false,
+      rpoOptionsValue: 0,
+      rpoOptionsUnit: 'Minutes',
+      _embedded: { backupServerJob: { name: `Job ${index}`, status: 'Success', isEnabled: true } },
+    });
+  }
+  return { meta: { pagingInfo: { total: JOBS, count: data.length, offset } }, data, errors: null };
+}
+
+describe('/jobs/copy?all=true against a VSPC with 1,000 jobs', () => {
+  let vspc: ScriptedUpstream;
+  let delayMs = 0;
+
+  beforeAll(async () => {
+    vspc = await startScriptedUpstream((call, res) => {
+      setTimeout(() => {
+        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        res.end(JSON.stringify(copyJobsPage(new URL(call.url, 'http://vspc'))));
+      }, delayMs);
+    });
+  });
+  afterAll(async () => {
+    await vspc.close();
+  });
+
+  const all = (proxy: TestProxy) =>
+    request(proxy.app).get('/jobs/copy?all=true').set('Authorization', 'Bearer tok-all-test');
+
+  it('gathers them in two upstream calls of 500', async () => {
+    const proxy = buildProxy(vspc.url);
+    vspc.calls.length = 0;
+    const res = await all(proxy).expect(200);
+    proxy.close();
+    validateProxyResponse('GET', '/jobs/copy', res.status, res.body);
+    expect(res.body.page).toEqual({ total: 1000, count: 1000, offset: 0, limit: null });
+    expect(new Set(res.body.data.map((job: { id: string }) => job.id)).size).toBe(1000);
+    expect(vspc.calls.map((call) => new URL(call.url, 'http://vspc').searchParams.get('offset'))).toEqual([
+      '0',
+      '500',
+    ]);
+  });
+
+  it('answers 504 past JOBS_ALL_DEADLINE_MS', async () => {
+    const proxy = buildProxy(vspc.url, { JOBS_ALL_DEADLINE_MS: '100' });
+    delayMs = 80;
+    const res = await all(proxy).expect(504);
+    delayMs = 0;
+    proxy.close();
+    validateProxyResponse('GET', '/jobs/copy', res.status, res.body);
+    expect(res.body).toMatchObject({ code: 'upstream-timeout' });
+    expect(res.body.detail).toContain('JOBS_ALL_DEADLINE_MS (100 ms)');
+  });
+});
