@@ -99,20 +99,25 @@ export class ResponseCache {
   }
 
   /**
-   * The whole read policy for one key: a fresh entry is a hit; a servable stale one is served while
-   * one background refresh runs; otherwise (or with `noCache`) one coalesced VSPC call. `context` is
-   * called only when VSPC must be asked.
+   * Answers from the cache without waiting, when it can: a fresh entry is a hit; a servable stale
+   * one is served while one background refresh runs (`context` is called only then). `undefined`:
+   * VSPC must be asked ({@link fetch}).
    */
+  serve(
+    key: string,
+    context: () => FetchContext,
+  ): { entry: CachedAnswer; outcome: 'hit' | 'stale' } | undefined {
+    const entry = this.lookup(key);
+    if (entry === undefined) return undefined;
+    if (this.#now() < entry.freshUntil) return { entry, outcome: 'hit' };
+    this.revalidate(key, context());
+    return { entry, outcome: 'stale' };
+  }
+
+  /** The whole read policy for one key: {@link serve}, else (or with `noCache`) one coalesced VSPC call. */
   async read(key: string, context: () => FetchContext, options: { noCache: boolean }): Promise<ReadResult> {
-    if (!options.noCache) {
-      const entry = this.lookup(key);
-      if (entry !== undefined) {
-        if (this.#now() < entry.freshUntil) return { entry, outcome: 'hit' };
-        this.revalidate(key, context());
-        return { entry, outcome: 'stale' };
-      }
-    }
-    return this.fetch(key, context(), { forceRefresh: options.noCache });
+    const served = options.noCache ? undefined : this.serve(key, context);
+    return served ?? this.fetch(key, context(), { forceRefresh: options.noCache });
   }
 
   /** Starts one background refresh of a stale entry (stale-while-revalidate); never rejects. */

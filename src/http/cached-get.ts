@@ -83,15 +83,8 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
       tokenHash,
     });
 
-    if (!directives.noCache) {
-      const entry = cache.lookup(key);
-      if (entry !== undefined) {
-        const at = now();
-        if (at < entry.freshUntil) return sendEntry(req, res, requestId, entry, 'hit', at);
-        cache.revalidate(key, context());
-        return sendEntry(req, res, requestId, entry, 'stale', at);
-      }
-    }
+    const served = directives.noCache ? undefined : cache.serve(key, context);
+    if (served !== undefined) return sendEntry(req, res, requestId, served.entry, served.outcome, now());
     cache.fetch(key, context(), { forceRefresh: directives.noCache }).then(
       ({ entry, outcome }) => {
         if (outcome !== 'collapsed') logFieldsOf(res).upstreamMs = roundMs(entry.upstreamMs);
