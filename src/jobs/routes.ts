@@ -84,7 +84,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
     const reader: Reader = {
       calls: 0,
       async read(path, query) {
-        const target = `${path}?${query}`;
+        const target = query === '' ? path : `${path}?${query}`;
         if (directives.noStore) {
           reader.calls += 1;
           const answer = await deps.upstream.request({ method: 'GET', target, headers });
@@ -101,7 +101,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
           return { request: { method: 'GET', target, headers }, path, tokenHash };
         };
         const { entry, outcome } = await deps.cache.read(key, context, { noCache: directives.noCache });
-        return { body: JSON.parse(entry.body.toString('utf8')) as unknown, outcome, entry };
+        return { body: parseVspcJson(entry.body), outcome, entry };
       },
     };
     return reader;
@@ -265,6 +265,15 @@ export function createJobsRouter(deps: JobsDeps): Router {
   }
 
   return router;
+}
+
+/** VSPC's JSON body; a 200 that is not JSON is VSPC's failure, answered 502. */
+function parseVspcJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new JobsProblem('upstream-error', 'VSPC answered 200 with a body that is not JSON.');
+  }
 }
 
 /** The bearer token, or `null` after answering 401. */

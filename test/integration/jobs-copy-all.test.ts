@@ -75,3 +75,26 @@ describe('/jobs/copy?all=true against a VSPC with 1,000 jobs', () => {
     expect(res.body.detail).toContain('JOBS_ALL_DEADLINE_MS (100 ms)');
   });
 });
+
+describe('/jobs/copy against a VSPC that answers 200 with something that is not JSON', () => {
+  it('answers 502 problem+json, never a 500', async () => {
+    const broken = await startScriptedUpstream((_call, res) => res.end('<html>maintenance</html>'));
+    const proxy = buildProxy(broken.url);
+    const res = await request(proxy.app)
+      .get('/jobs/copy')
+      .set('Authorization', 'Bearer tok-broken')
+      .expect(502);
+    const one = await request(proxy.app)
+      .get('/jobs/copy/00000000-0000-4000-8000-000000000001')
+      .set('Authorization', 'Bearer tok-broken')
+      .expect(502);
+    proxy.close();
+    await broken.close();
+    validateProxyResponse('GET', '/jobs/copy', res.status, res.body);
+    expect(res.body.code).toBe('upstream-error');
+    expect(one.body.code).toBe('upstream-error');
+    expect(broken.calls.map((call) => call.url)).toContain(
+      '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs/00000000-0000-4000-8000-000000000001',
+    );
+  });
+});
