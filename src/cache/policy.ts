@@ -30,6 +30,17 @@ export function requestDirectives(
   return { noCache, noStore };
 }
 
+/**
+ * VSPC resources that are polled for progress and must never be answered from the cache:
+ * async actions (`GET /api/v3/asyncActions/{id}` goes from `running` to `succeed` on its own).
+ */
+const UNCACHEABLE_PATH_PREFIXES = ['/api/v3/asyncActions'];
+
+/** True when reads of `path` must always go to VSPC. Pure. */
+export function isPolledResource(path: string): boolean {
+  return UNCACHEABLE_PATH_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
 /** VSPC statuses after which a stale entry may still be served (stale-if-error). Pure. */
 export function staleIfErrorAllowsStatus(status: number): boolean {
   return status === 429 || status >= 500;

@@ -5,6 +5,7 @@ import { bearerToken, cacheKey, memoizedCanonicalQuery, type TokenHasher } from 
 import { queryHoldsSecret } from '../logger.js';
 import {
   cacheStatus,
+  isPolledResource,
   requestDirectives,
   type CacheOutcome,
   type CacheStatusDetails,
@@ -54,14 +55,15 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     const directives = requestDirectives(req.headers['cache-control'], req.headers.pragma);
     const query = api.search.slice(1);
     // A credential in the query would end up in the cache key: such requests skip the cache.
-    if (directives.noStore || queryHoldsSecret(query)) {
-      void bypass(
-        req,
-        withBase(),
-        api.path + api.search,
-        api.headers,
-        directives.noStore ? 'no-store' : 'credential-in-query',
-      );
+    const bypassReason = directives.noStore
+      ? 'no-store'
+      : queryHoldsSecret(query)
+        ? 'credential-in-query'
+        : isPolledResource(api.path)
+          ? 'polled-resource'
+          : null;
+    if (bypassReason !== null) {
+      void bypass(req, withBase(), api.path + api.search, api.headers, bypassReason);
       return;
     }
     const tokenHash = deps.hashToken(bearerToken(req.headers.authorization) ?? '');
@@ -94,13 +96,16 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     );
   };
 
-  /** `Cache-Control: no-store` (or a credential in the query): straight to VSPC and back, nothing read or written. */
+  /**
+   * `Cache-Control: no-store`, a credential in the query, or a resource polled for progress:
+   * straight to VSPC and back, nothing read or written.
+   */
   async function bypass(
     req: IncomingMessage,
     res: ServerResponse,
     target: string,
     headers: Record<string, string>,
-    reason: 'no-store' | 'credential-in-query',
+    reason: 'no-store' | 'credential-in-query' | 'polled-resource',
   ): Promise<void> {
     logFieldsOf(res).cache = 'bypass';
     const answer = await forwardAlone(deps, req, res, { method: 'GET', target, headers });

@@ -68,6 +68,11 @@ describe('VSPC answers pass through unchanged (against the simulator)', () => {
       .set('Authorization', `Bearer ${token}`);
     expect(action.status).toBe(200);
     expect(action.body.data).toMatchObject({ status: 'running' });
+    // Polled for progress: never answered from the cache.
+    expect(action.headers['cache-status']).toBe('vspc-proxy; fwd=request; detail=polled-resource');
+    const before = sim.requestCount;
+    await request(proxy.app).get(res.headers.location!).set('Authorization', `Bearer ${token}`).expect(200);
+    expect(sim.requestCount).toBe(before + 1);
   });
 
   it('returns a connection reset as 502', async () => {

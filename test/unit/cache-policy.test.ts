@@ -3,6 +3,7 @@ import { createEntry, etagOf, ifNoneMatchHits, ENTRY_OVERHEAD_BYTES } from '../.
 import {
   cacheStatus,
   invalidationPrefix,
+  isPolledResource,
   requestDirectives,
   revokesToken,
   staleIfErrorAllowsFailure,
@@ -45,6 +46,15 @@ describe('stale-if-error and revocation', () => {
   it('401 and 403 revoke a token', () => {
     expect([401, 403, 404, 429, 520].map(revokesToken)).toEqual([true, true, false, false, false]);
   });
+});
+
+describe('isPolledResource', () => {
+  it.each([
+    ['/api/v3/asyncActions/0f8fad5b-d9cb-469f-a165-70867728950e', true],
+    ['/api/v3/asyncActions', true],
+    ['/api/v3/asyncActionsX', false],
+    ['/api/v3/infrastructure/backupServers/jobs', false],
+  ])('%s → %s', (path, polled) => expect(isPolledResource(path)).toBe(polled));
 });
 
 describe('invalidationPrefix', () => {
