@@ -48,7 +48,16 @@ export interface UpstreamClientOptions {
   ca?: string | null;
   tlsInsecure?: boolean;
   userAgent?: string;
+  /** Idle keep-alive sockets are closed after this long (default {@link IDLE_SOCKET_MS}). */
+  idleSocketMs?: number;
 }
+
+/**
+ * Idle keep-alive sockets to VSPC are closed after 30 s, before a server would drop them (Kestrel
+ * and IIS keep idle connections for 2 minutes), so a request never lands on a socket VSPC has just
+ * closed. A `Keep-Alive: timeout=N` hint from VSPC shortens it further (Node's agent honours it).
+ */
+export const IDLE_SOCKET_MS = 30_000;
 
 export interface UpstreamClient {
   readonly origin: string;
@@ -83,7 +92,12 @@ export function upstreamOptionsFrom(
 
 /** Builds the one got client used for every call to VSPC: keep-alive, explicit timeouts, no retries. */
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, scheduling: 'lifo' as const };
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets,
+    scheduling: 'lifo' as const,
+    timeout: options.idleSocketMs ?? IDLE_SOCKET_MS,
+  };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
   const client: Got = got.extend({
     agent: agents,
