@@ -81,17 +81,20 @@ describe('requestIdFrom', () => {
 });
 
 describe('createAccessLineWriter', () => {
-  it("writes the same JSON shape as the logger, on the logger's destination and level", () => {
+  it("writes the same JSON shape as the logger, on the logger's destination and level, batched per turn", async () => {
     const logs = captureLogs();
     const write = createAccessLineWriter(logs.logger);
     logs.logger.info({ path: '/a "quoted"\\path', status: 200 }, 'from pino');
     write('info', { path: '/a "quoted"\\path', status: 200, skipped: undefined }, 'from writer');
+    expect(logs.lines()).toHaveLength(1); // the access line waits for the end of this turn
+    await new Promise((resolve) => setImmediate(resolve));
     const [fromPino, fromWriter] = logs.lines();
     const strip = (line: Record<string, unknown> | undefined) => ({ ...line, time: 0, msg: '' });
     expect(strip(fromWriter)).toEqual(strip(fromPino));
     expect(Object.keys(fromWriter ?? {})).toEqual(Object.keys(fromPino ?? {}));
     logs.logger.level = 'error';
     write('warn', { status: 404 }, 'filtered');
+    await new Promise((resolve) => setImmediate(resolve));
     expect(logs.lines()).toHaveLength(2);
   });
 });
