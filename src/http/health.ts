@@ -5,7 +5,7 @@ import { instanceOf, requestIdOf } from './api-request.js';
 import { sendProblem } from './problems.js';
 import { API_PREFIX } from './target.js';
 
-/** A cheap VSPC call that needs no token: any answer below 500 (401 included) proves VSPC is serving. */
+/** A cheap VSPC call that needs no token: an answer below 500 (401 included) proves VSPC is serving. */
 const PROBE_TARGET = `${API_PREFIX}/infrastructure/backupServers/jobs/backupCopyJobs?limit=1`;
 /** A probe result is reused this long, so frequent health checks do not become VSPC load. */
 const PROBE_REUSE_MS = 1000;

@@ -48,7 +48,7 @@ export type TargetType = 'Local' | 'Cloud';
 /** `RetentionLimitType` values the dataset uses. */
 export type RetentionLimitType = 'Days' | 'RestorePoints';
 
-/** `BackupServerJob`: any job on a Veeam Backup & Replication server. */
+/** `BackupServerJob`: one job of whatever type on a Veeam Backup & Replication server. */
 export interface BackupServerJob {
   readonly instanceUid: string;
   readonly uniqueUid: string;

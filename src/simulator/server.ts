@@ -50,7 +50,7 @@ export interface Simulator {
   issueToken(username: string): { accessToken: string; refreshToken: string };
 }
 
-/** Port the simulator listens on by default: any free port. */
+/** Port the simulator listens on by default: 0, a free port. */
 export const DEFAULT_PORT = 0;
 export const DEFAULT_HOST = '127.0.0.1';
 /** Access token lifetime VSPC uses. */
