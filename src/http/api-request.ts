@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { hasBearerToken, upstreamHeaders } from './forwarding.js';
+import { bearerToken } from '../cache/key.js';
+import { upstreamHeaders } from './forwarding.js';
 import { sendProblem } from './problems.js';
 import { API_PREFIX, isApiPath, normaliseTarget } from './target.js';
 
@@ -12,6 +13,8 @@ export interface ApiRequest {
   path: string;
   /** Raw query, with its `?`, or empty. */
   search: string;
+  /** The bearer token (`null` only for `POST /api/v3/token`). */
+  token: string | null;
   /** Headers VSPC gets (built on first use: a cache hit never needs them). */
   readonly headers: Record<string, string>;
 }
@@ -63,7 +66,8 @@ export function readApiRequest(
     return null;
   }
   const isLogin = req.method === 'POST' && target.path === TOKEN_PATH;
-  if (!isLogin && !hasBearerToken(req.headers.authorization)) {
+  const token = bearerToken(req.headers.authorization);
+  if (!isLogin && token === null) {
     sendProblem(
       res(),
       'unauthorized',
@@ -80,6 +84,7 @@ export function readApiRequest(
   return {
     path: target.path,
     search: target.search,
+    token,
     get headers() {
       const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
       headers ??= upstreamHeaders(req.headers, {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
-import { bearerToken, cacheKey, memoizedCanonicalQuery, type TokenHasher } from '../cache/key.js';
+import { cacheKey, memoizedCanonicalQuery, type TokenHasher } from '../cache/key.js';
 import { queryHoldsSecret } from '../logger.js';
 import {
   cacheStatus,
@@ -66,7 +66,7 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
       void bypass(req, withBase(), api.path + api.search, api.headers, bypassReason);
       return;
     }
-    const tokenHash = deps.hashToken(bearerToken(req.headers.authorization) ?? '');
+    const tokenHash = deps.hashToken(api.token ?? '');
     const key = cacheKey(
       {
         tokenHash,

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { bearerToken } from '../cache/key.js';
 import { isWellFormedRequestId } from './request-id.js';
 
 /**
@@ -43,11 +42,6 @@ export function upstreamHeaders(
   if (chain.length > 0) headers['x-forwarded-for'] = chain.join(', ');
   headers['x-forwarded-proto'] = client.protocol;
   return headers;
-}
-
-/** True when the request carries `Authorization: Bearer <token>` with a non-empty token. */
-export function hasBearerToken(authorization: string | undefined): boolean {
-  return bearerToken(authorization) !== null;
 }
 
 /**

@@ -122,6 +122,13 @@ function jsonResponse(description: string, schema: object) {
 
 const ref = (pointer: string) => ({ $ref: pointer }) as const;
 
+/** Headers of every answer built from cached VSPC data. */
+const CACHED_ANSWER_HEADERS = {
+  ETag: ref(`${HEADERS}/ETag`),
+  'Cache-Status': ref(`${HEADERS}/Cache-Status`),
+  'X-Request-Id': ref(`${HEADERS}/X-Request-Id`),
+};
+
 /** `responses` entries pointing at shared problem responses, keyed by status. */
 function problems(entries: Readonly<Record<number, ProblemResponseName>>) {
   return Object.fromEntries(
@@ -352,11 +359,7 @@ const document = {
         responses: {
           '200': {
             description: 'The page',
-            headers: {
-              ETag: ref(`${HEADERS}/ETag`),
-              'Cache-Status': ref(`${HEADERS}/Cache-Status`),
-              'X-Request-Id': ref(`${HEADERS}/X-Request-Id`),
-            },
+            headers: CACHED_ANSWER_HEADERS,
             content: {
               [JSON_TYPE]: {
                 schema: ref(`${SCHEMAS}/JobPage`),
@@ -388,11 +391,7 @@ const document = {
         responses: {
           '200': {
             description: 'The job',
-            headers: {
-              ETag: ref(`${HEADERS}/ETag`),
-              'Cache-Status': ref(`${HEADERS}/Cache-Status`),
-              'X-Request-Id': ref(`${HEADERS}/X-Request-Id`),
-            },
+            headers: CACHED_ANSWER_HEADERS,
             content: {
               [JSON_TYPE]: {
                 schema: ref(`${SCHEMAS}/JobResponse`),

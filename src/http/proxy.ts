@@ -70,7 +70,7 @@ export function sendUpstreamFailure(
  */
 export function createProxyHandler(deps: ProxyDeps) {
   return async (req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> => {
-    const api = apiRequestOf(res) ?? readApiRequest(req, res);
+    const api = checkedRequests.get(res) ?? readApiRequest(req, res);
     if (api === null) return;
     const method = req.method ?? 'GET';
     const answer = await forwardAlone(deps, req, res, {
@@ -101,10 +101,6 @@ export function apiGate(req: IncomingMessage, res: ServerResponse, next: () => v
 
 /** What {@link apiGate} found, per response. */
 const checkedRequests = new WeakMap<ServerResponse, ApiRequest>();
-
-function apiRequestOf(res: ServerResponse): ApiRequest | undefined {
-  return checkedRequests.get(res);
-}
 
 /** Statuses whose answers have no body, hence no Content-Length (RFC 9110 §8.6). */
 const BODILESS_STATUSES = new Set([204, 304]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { hasBearerToken, rewriteLocation, upstreamHeaders } from '../../src/http/forwarding.js';
+import { bearerToken } from '../../src/cache/key.js';
+import { rewriteLocation, upstreamHeaders } from '../../src/http/forwarding.js';
 
 describe('upstreamHeaders', () => {
   it('keeps only the allowed headers and adds X-Forwarded-*', () => {
@@ -59,7 +60,7 @@ describe('upstreamHeaders drops', () => {
   });
 });
 
-describe('hasBearerToken', () => {
+describe('a bearer token is present', () => {
   it.each([
     ['Bearer abc', true],
     ['bearer abc', true],
@@ -69,7 +70,7 @@ describe('hasBearerToken', () => {
     ['Bearer ', false],
     ['Basic abc', false],
     [undefined, false],
-  ])('%s → %s', (value, expected) => expect(hasBearerToken(value)).toBe(expected));
+  ])('%s → %s', (value, expected) => expect(bearerToken(value) !== null).toBe(expected));
 });
 
 describe('rewriteLocation', () => {
