@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { createTokenHasher, type TokenHasher } from './cache/key.js';
+import { bearerToken, createTokenHasher, type TokenHasher } from './cache/key.js';
 import { ResponseCache } from './cache/store.js';
 import type { Config } from './config.js';
 import { createAccessLog } from './http/access-log.js';
@@ -17,14 +17,28 @@ import { apiGate, createProxyHandler } from './http/proxy.js';
 import { createJobsRouter } from './jobs/routes.js';
 import { createBaseHeaders } from './http/security-headers.js';
 import { API_PREFIX, normaliseTarget } from './http/target.js';
-import { createUpstreamClient, upstreamOptionsFrom, type UpstreamClient } from './upstream/client.js';
+import {
+  callerKey,
+  clientAddress,
+  compileTrustProxy,
+  createRateLimiter,
+  rateLimitField,
+  type RateLimiter,
+} from './http/rate-limit.js';
+import { createMetrics, createMetricsHandler, type Metrics } from './metrics.js';
+import { createUpstreamClient, upstreamOptionsFrom } from './upstream/client.js';
+import { UpstreamShield, type BreakerState } from './upstream/shield.js';
 
 /** Everything the app needs, built by `main.ts` (or by a test). */
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  upstream: UpstreamClient;
+  /** Every call to VSPC goes through the shield: budget, throttle holds, breaker, retries. */
+  upstream: UpstreamShield;
   cache: ResponseCache;
+  metrics: Metrics;
+  /** Per-caller token buckets; `null` when `RATE_LIMIT_RPS=0`. */
+  rateLimiter: RateLimiter | null;
   /** Token HMAC for cache keys; built from `CACHE_KEY_SECRET` by default. */
   hashToken: TokenHasher;
   /** Clock in ms; tests inject one. */
@@ -41,28 +55,72 @@ const API_PATH_START = `${API_PREFIX}/`;
  * under `/api/v3/` then go to the cache handler directly (no Express on the hit path), the rest to Express.
  */
 export function createApp(deps: AppDeps): RequestListener {
-  const { config, logger, upstream, cache } = deps;
+  const { config, logger, upstream, cache, metrics, rateLimiter } = deps;
   const now = deps.now ?? Date.now;
-  const accessLog = createAccessLog(logger);
+  const accessLog = createAccessLog(logger, metrics);
   const base = createBaseHeaders();
   const cors = createCors(config.corsOrigins);
   const cachedGet = createCachedGetHandler({ base, cache, upstream, hashToken: deps.hashToken, logger, now });
   const routes = createRoutes(deps);
+  const trust = compileTrustProxy(config.trustProxy);
 
   const isStopping = deps.isStopping ?? (() => false);
   return (req: IncomingMessage, res: ServerResponse) => {
     const requestId = accessLog(req, res);
     if (isStopping()) res.setHeader('Connection', 'close');
     const method = req.method;
-    if ((method === 'GET' || method === 'HEAD') && req.url?.startsWith(API_PATH_START)) {
+    const url = req.url ?? '/';
+    const isApi = url.startsWith(API_PATH_START);
+    let tokenHash: string | null = null;
+    let rateHeaders: string[] | null = null;
+    if (rateLimiter !== null && (isApi || isRateLimitedRoute(url))) {
+      const token = bearerToken(req.headers.authorization);
+      tokenHash = token === null ? null : deps.hashToken(token);
+      const decision = rateLimiter.take(callerKey(tokenHash, clientAddress(req, trust)));
+      rateHeaders = ['RateLimit-Policy', rateLimiter.policyField, 'RateLimit', rateLimitField(decision)];
+      if (!decision.allowed) {
+        metrics.rateLimited();
+        base.apply(res, requestId);
+        cors(req, res);
+        return sendProblem(
+          res,
+          'rate-limited',
+          `This caller sent more than RATE_LIMIT_BURST (${rateLimiter.burst}) requests at once or more than ` +
+            `RATE_LIMIT_RPS (${rateLimiter.rps}) per second; retry after ${decision.retryAfterS} s.`,
+          {
+            instance: instanceOf(req),
+            requestId,
+            headers: {
+              'Retry-After': String(decision.retryAfterS),
+              'RateLimit-Policy': rateLimiter.policyField,
+              RateLimit: rateLimitField(decision),
+            },
+          },
+        );
+      }
+    }
+    if ((method === 'GET' || method === 'HEAD') && isApi) {
       cors(req, res);
-      return cachedGet(req, res, requestId);
+      return cachedGet(req, res, requestId, { tokenHash, headers: rateHeaders });
     }
     base.apply(res, requestId);
+    if (rateHeaders !== null)
+      for (let index = 0; index < rateHeaders.length; index += 2)
+        res.setHeader(rateHeaders[index] as string, rateHeaders[index + 1] as string);
     if (cors(req, res)) return;
     routes(req, res);
   };
 }
+
+/** Routes outside `/api/v3/` that count against a caller's rate limit: the jobs endpoint. */
+function isRateLimitedRoute(url: string): boolean {
+  return url === JOBS_PATH || url.startsWith(`${JOBS_PATH}/`) || url.startsWith(`${JOBS_PATH}?`);
+}
+
+const JOBS_PATH = '/jobs/copy';
+
+/** The `breaker_state` gauge's encoding. */
+const BREAKER_GAUGE: Readonly<Record<BreakerState, 0 | 1 | 2>> = { closed: 0, open: 1, 'half-open': 2 };
 
 /** Bytes of the random token-HMAC secret used when `CACHE_KEY_SECRET` is unset. */
 const RANDOM_SECRET_BYTES = 32;
@@ -79,10 +137,34 @@ export function createAppDeps(
     now?: () => number;
     userAgent?: string;
     isStopping?: () => boolean;
+    /** Built here (without Node's process metrics) when not given; `main.ts` passes one with them. */
+    metrics?: Metrics;
+    /** 0 ≤ x < 1, for retry jitter; tests inject one. */
+    random?: () => number;
   },
 ): AppDeps {
   const now = options.now ?? Date.now;
-  const upstream = createUpstreamClient(upstreamOptionsFrom(config, options.origin, options.userAgent));
+  const metrics = options.metrics ?? createMetrics({ defaultMetrics: false });
+  const client = createUpstreamClient(upstreamOptionsFrom(config, options.origin, options.userAgent));
+  const upstream = new UpstreamShield(client, {
+    maxConcurrency: config.upstreamMaxConcurrency,
+    maxConcurrencyPerToken: config.upstreamMaxConcurrencyPerToken,
+    queueMax: config.upstreamQueueMax,
+    retries: config.upstreamRetries,
+    retryBaseMs: config.upstreamRetryBaseMs,
+    throttleDefaultS: config.upstreamThrottleDefaultS,
+    breakerFailures: config.breakerFailures,
+    breakerCooldownMs: config.breakerCooldownMs,
+    defaultTimeoutMs: config.upstreamTimeoutMs,
+    logger: options.logger,
+    now,
+    ...(options.random === undefined ? {} : { random: options.random }),
+    observer: {
+      attempt: (outcome, seconds) => metrics.upstreamRequest(outcome, seconds),
+      throttled: () => metrics.upstreamThrottled(),
+      rejected: (reason) => metrics.upstreamRejected(reason),
+    },
+  });
   const cache = new ResponseCache({
     upstream,
     maxBytes: config.cacheMaxBytes,
@@ -92,12 +174,21 @@ export function createAppDeps(
     now,
     logger: options.logger,
   });
+  metrics.setSources({
+    cacheStats: () => cache.stats,
+    upstreamInflight: () => upstream.inflight,
+    upstreamQueueLength: () => upstream.queueLength,
+    breakerState: () => BREAKER_GAUGE[upstream.breakerState],
+  });
   const hashToken = createTokenHasher(config.cacheKeySecret ?? randomBytes(RANDOM_SECRET_BYTES));
+  const rateLimiter = createRateLimiter({ rps: config.rateLimitRps, burst: config.rateLimitBurst });
   return {
     config,
     logger: options.logger,
     upstream,
     cache,
+    metrics,
+    rateLimiter,
     hashToken,
     now,
     ...(options.isStopping === undefined ? {} : { isStopping: options.isStopping }),
@@ -111,6 +202,7 @@ function createRoutes(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.trustProxy);
 
   // Refuse traversal and absolute-form targets before any routing sees them.
   app.use((req, res, next) => {
@@ -122,6 +214,14 @@ function createRoutes(deps: AppDeps): express.Express {
   app.get('/healthz', healthz);
   app.use(createDocsRouter());
   app.get('/readyz', createReadyz(upstream, config.readyTimeoutMs, deps.isStopping));
+  app.get(
+    '/metrics',
+    createMetricsHandler(deps.metrics, {
+      token: config.metricsToken,
+      onError: (error) =>
+        logger.error({ err: { message: (error as Error).message } }, 'metrics could not be collected'),
+    }),
+  );
   if (config.adminToken !== null) {
     app.use('/admin', createAdminGuard(config.adminToken));
     app.get('/admin/cache', createAdminCacheStats(cache));
@@ -143,7 +243,7 @@ function createRoutes(deps: AppDeps): express.Express {
     API_PREFIX,
     apiGate,
     express.raw({ type: () => true, limit: config.requestMaxBodyBytes }),
-    createProxyHandler({ upstream, cache, logger }),
+    createProxyHandler({ upstream, cache, hashToken: deps.hashToken, logger }),
   );
 
   app.use((req, res) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseTrustProxy } from './http/rate-limit.js';
 import { knobsFromEnv, type SimulatorKnobs } from './simulator/knobs.js';
 
 /** Log levels pino understands, lowest last. */
@@ -10,6 +11,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** Express's `trust proxy` setting: off, on, a hop count, or addresses/subnets/names of trusted proxies. */
+export type TrustProxy = boolean | number | string[];
 
 /** The validated, frozen settings of one vspc-proxy process. */
 export interface Config {
@@ -27,10 +31,34 @@ export interface Config {
   readonly upstreamConnectTimeoutMs: number;
   readonly upstreamMaxBodyBytes: number;
   readonly upstreamMaxSockets: number;
+  /** Calls to VSPC in flight at once, over all tokens; the rest queue. */
+  readonly upstreamMaxConcurrency: number;
+  /** Calls to VSPC in flight at once for one token. */
+  readonly upstreamMaxConcurrencyPerToken: number;
+  /** Calls that may wait for a slot; more are refused (503). */
+  readonly upstreamQueueMax: number;
+  /** Extra attempts of a GET/HEAD after a reset, a refused connection or a 502/503/504/520. */
+  readonly upstreamRetries: number;
+  /** First retry backoff ceiling; it doubles per attempt (full jitter). */
+  readonly upstreamRetryBaseMs: number;
+  /** Hold after a VSPC 429 that says neither `retryAfter` nor `Retry-After`. */
+  readonly upstreamThrottleDefaultS: number;
+  /** Consecutive failed VSPC calls that open the circuit breaker; 0 turns it off. */
+  readonly breakerFailures: number;
+  /** How long the breaker stays open before one probe call decides. */
+  readonly breakerCooldownMs: number;
   readonly requestMaxBodyBytes: number;
   readonly logLevel: LogLevel;
   /** Origins allowed to call the proxy from a browser; empty: no CORS headers at all. */
   readonly corsOrigins: readonly string[];
+  /** Requests per second one caller may sustain; 0 turns the client rate limit off. */
+  readonly rateLimitRps: number;
+  /** Requests one caller may make at once after being idle (the bucket size). */
+  readonly rateLimitBurst: number;
+  /** Express's `trust proxy` setting: which proxies' `X-Forwarded-For` names the client. */
+  readonly trustProxy: TrustProxy;
+  /** Bearer token for `GET /metrics`; `null`: the metrics are open. */
+  readonly metricsToken: string | null;
   /** Byte bound of the response cache (bodies, headers, keys, overhead). */
   readonly cacheMaxBytes: number;
   /** Larger answers pass through uncached. */
@@ -243,6 +271,27 @@ const MAX_CACHE_BYTES = 64 * 1024 * 1024 * 1024;
 const MAX_CACHE_TIME_MS = 24 * 3600 * 1000;
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_BODY_BYTES = 1024 * 1024 * 1024;
+const MAX_CONCURRENCY = 10_000;
+const MAX_QUEUE = 1_000_000;
+const MAX_RETRIES = 10;
+/** Longest throttle hold: one day. */
+const MAX_HOLD_S = 86_400;
+const MAX_BREAKER_FAILURES = 1000;
+const MAX_RATE = 10_000_000;
+
+/** `TRUST_PROXY`, parsed as Express's `trust proxy` setting accepts it. */
+function trustProxy(raw: Raw): TrustProxy {
+  const value = setting(raw, 'TRUST_PROXY');
+  try {
+    return parseTrustProxy(value);
+  } catch {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      value,
+      'true, false, a hop count, or a comma-separated list of addresses, subnets or loopback/linklocal/uniquelocal',
+    );
+  }
+}
 
 /**
  * Builds the frozen configuration from `config/default.json` overridden by the environment.
@@ -270,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
       `at most CACHE_MAX_BYTES (${cacheMaxBytes})`,
     );
   }
+  const maxConcurrency = integer(raw, 'UPSTREAM_MAX_CONCURRENCY', 1, MAX_CONCURRENCY);
   return Object.freeze({
     nodeEnv,
     port: integer(raw, 'PORT', 0, MAX_PORT),
@@ -285,9 +335,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     ),
     upstreamMaxBodyBytes: integer(raw, 'UPSTREAM_MAX_BODY_BYTES', 1, MAX_BODY_BYTES),
     upstreamMaxSockets: integer(raw, 'UPSTREAM_MAX_SOCKETS', 1, 10_000),
+    upstreamMaxConcurrency: maxConcurrency,
+    upstreamMaxConcurrencyPerToken: Math.min(
+      integer(raw, 'UPSTREAM_MAX_CONCURRENCY_PER_TOKEN', 1, MAX_CONCURRENCY),
+      maxConcurrency,
+    ),
+    upstreamQueueMax: integer(raw, 'UPSTREAM_QUEUE_MAX', 0, MAX_QUEUE),
+    upstreamRetries: integer(raw, 'UPSTREAM_RETRIES', 0, MAX_RETRIES),
+    upstreamRetryBaseMs: integer(raw, 'UPSTREAM_RETRY_BASE_MS', 1, MAX_TIMEOUT_MS),
+    upstreamThrottleDefaultS: integer(raw, 'UPSTREAM_THROTTLE_DEFAULT_S', 1, MAX_HOLD_S),
+    breakerFailures: integer(raw, 'BREAKER_FAILURES', 0, MAX_BREAKER_FAILURES),
+    breakerCooldownMs: integer(raw, 'BREAKER_COOLDOWN_MS', 1, MAX_CACHE_TIME_MS),
     requestMaxBodyBytes: integer(raw, 'REQUEST_MAX_BODY_BYTES', 1, MAX_BODY_BYTES),
     logLevel: oneOf(raw, 'LOG_LEVEL', LOG_LEVELS),
     corsOrigins: Object.freeze(origins(raw)),
+    rateLimitRps: integer(raw, 'RATE_LIMIT_RPS', 0, MAX_RATE),
+    rateLimitBurst: integer(raw, 'RATE_LIMIT_BURST', 1, MAX_RATE),
+    trustProxy: trustProxy(raw),
+    metricsToken: secret(raw, 'METRICS_TOKEN', MIN_SECRET_LENGTH),
     cacheMaxBytes,
     cacheMaxEntryBytes,
     cacheTtlMs: integer(raw, 'CACHE_TTL_MS', 0, MAX_CACHE_TIME_MS),

@@ -32,6 +32,8 @@ export interface ResponseCacheOptions {
   logger?: Pick<Logger, 'warn'>;
 }
 
+const TOO_MANY_REQUESTS = 429;
+
 /** Servable-stale entries are the LRU's fresh ones; lookups take them and leave the rest alone. */
 const LOOKUP_OPTIONS = { allowStale: true, noDeleteOnStaleGet: true } as const;
 
@@ -120,10 +122,19 @@ export class ResponseCache {
     return served ?? this.fetch(key, context(), { forceRefresh: options.noCache });
   }
 
-  /** Starts one background refresh of a stale entry (stale-while-revalidate); never rejects. */
+  /**
+   * Starts one background refresh of a stale entry (stale-while-revalidate); never rejects. Nobody
+   * waits for it, so it asks VSPC at bulk priority.
+   */
   revalidate(key: string, context: FetchContext): void {
+    const background = { ...context, request: { ...context.request, priority: 'bulk' as const } };
     this.#lru
-      .fetch(key, { context, forceRefresh: true, allowStale: true, noDeleteOnFetchRejection: true })
+      .fetch(key, {
+        context: background,
+        forceRefresh: true,
+        allowStale: true,
+        noDeleteOnFetchRejection: true,
+      })
       .catch(() => undefined);
   }
 
@@ -139,7 +150,9 @@ export class ResponseCache {
       answer = await this.#options.upstream.request({ ...context.request, signal });
     } catch (error) {
       if (stale !== undefined && error instanceof UpstreamError && staleIfErrorAllowsFailure(error.failure)) {
-        stale.refreshFailure = { failure: error.failure };
+        // A held call reports the 429 that started the hold.
+        stale.refreshFailure =
+          error.failure === 'throttled' ? { status: TOO_MANY_REQUESTS } : { failure: error.failure };
         this.#options.logger?.warn(
           { path: context.path, failure: error.failure },
           'cache refresh failed; serving stale',

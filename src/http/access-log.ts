@@ -2,9 +2,28 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { createAccessLineWriter, redactUrl, type AccessValue } from '../logger.js';
+import type { CacheOutcome, Metrics } from '../metrics.js';
 import { requestIdFrom } from './request-id.js';
+import { API_PREFIX } from './target.js';
 
 type LogLevelName = 'info' | 'warn' | 'error';
+
+const MS_PER_S = 1000;
+/** The route label of everything passed to VSPC: one template, whatever the path. */
+const API_ROUTE = `${API_PREFIX}/*`;
+/** The route label of requests no route matched (404s): raw paths never become labels. */
+const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The route template a request matched, for metrics: `/api/v3/*` for VSPC calls, Express's route
+ * (`/jobs/copy/:id`) for the rest, `unmatched` otherwise. Never a raw path or an id.
+ */
+export function routeOf(req: IncomingMessage, rawUrl: string): string {
+  if (rawUrl.startsWith(`${API_PREFIX}/`) || rawUrl === API_PREFIX) return API_ROUTE;
+  const matched = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+  const path = matched.route?.path;
+  return typeof path === 'string' ? `${matched.baseUrl ?? ''}${path}` : UNMATCHED_ROUTE;
+}
 
 /** Logged status of a request whose client left before any answer (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -35,7 +54,7 @@ export type AccessLog = (req: IncomingMessage, res: ServerResponse) => string;
  * `remoteAddress` and what handlers added. The line is built only from those fields, never from
  * headers or bodies, so it needs no redaction pass; this keeps it cheap on the cache-hit path.
  */
-export function createAccessLog(logger: Logger): AccessLog {
+export function createAccessLog(logger: Logger, metrics?: Metrics): AccessLog {
   const write = createAccessLineWriter(logger);
   return (req, res) => {
     const started = performance.now();
@@ -54,7 +73,15 @@ export function createAccessLog(logger: Logger): AccessLog {
         bytes: Number(res.getHeader('content-length') ?? 0),
         remoteAddress: req.socket.remoteAddress,
       };
-      Object.assign(fields, logFieldsOf(res));
+      const handlerFields = logFieldsOf(res);
+      Object.assign(fields, handlerFields);
+      if (metrics !== undefined) {
+        const seconds = (performance.now() - started) / MS_PER_S;
+        metrics.httpRequest(routeOf(req, rawUrl), req.method ?? 'GET', status, seconds);
+        const outcome = handlerFields.cache;
+        if (typeof outcome === 'string')
+          metrics.cacheRequest(outcome === 'refresh' ? 'miss' : (outcome as CacheOutcome));
+      }
       write(levelForStatus(status, aborted), fields, aborted ? 'request aborted' : 'request completed');
     });
     return reqId;

@@ -11,7 +11,7 @@ import {
   type CacheStatusDetails,
 } from '../cache/policy.js';
 import { UncacheableAnswer, type FetchContext, type ResponseCache } from '../cache/store.js';
-import type { UpstreamClient } from '../upstream/client.js';
+import type { UpstreamClient, UpstreamRequest } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { logFieldsOf } from './access-log.js';
 import { readApiRequest, requestIdOf } from './api-request.js';
@@ -35,6 +35,14 @@ export interface CachedGetDeps {
   now: () => number;
 }
 
+/** What the front of the app already worked out about the caller. */
+export interface CallerContext {
+  /** The bearer token's HMAC, when the rate limiter computed it (the hit path hashes once). */
+  tokenHash: string | null;
+  /** Header name/value pairs every answer carries (the rate limit fields), or `null`. */
+  headers: string[] | null;
+}
+
 /**
  * `GET`/`HEAD` under `/api/v3/`: answered from the token-isolated cache when it can be, else from
  * VSPC through the cache (one call for concurrent identical misses). Runs outside Express, so a
@@ -44,10 +52,14 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
   const { cache, now, base } = deps;
   const canonical = memoizedCanonicalQuery(CANONICAL_QUERY_MEMO_ENTRIES);
 
-  return (req: IncomingMessage, res: ServerResponse, requestId: string): void => {
+  return (req: IncomingMessage, res: ServerResponse, requestId: string, caller: CallerContext): void => {
     // Answers other than cached entries set the base headers first; entries write them in one go.
     const withBase = (): ServerResponse => {
       base.apply(res, requestId);
+      const extra = caller.headers;
+      if (extra !== null)
+        for (let index = 0; index < extra.length; index += 2)
+          res.setHeader(extra[index] as string, extra[index + 1] as string);
       return res;
     };
     const api = readApiRequest(req, withBase);
@@ -62,11 +74,12 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
         : isPolledResource(api.path)
           ? 'polled-resource'
           : null;
+    const tokenHash = caller.tokenHash ?? deps.hashToken(api.token ?? '');
     if (bypassReason !== null) {
-      void bypass(req, withBase(), api.path + api.search, api.headers, bypassReason);
+      const request = { method: 'GET', target: api.path + api.search, headers: api.headers, tokenHash };
+      void bypass(req, withBase(), request, bypassReason);
       return;
     }
-    const tokenHash = deps.hashToken(api.token ?? '');
     const key = cacheKey(
       {
         tokenHash,
@@ -80,17 +93,18 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     );
     // Built on a miss or a refresh only: a hit never talks to VSPC.
     const context = (): FetchContext => ({
-      request: { method: 'GET', target: api.path + api.search, headers: api.headers },
+      request: { method: 'GET', target: api.path + api.search, headers: api.headers, tokenHash },
       path: api.path,
       tokenHash,
     });
 
     const served = directives.noCache ? undefined : cache.serve(key, context);
-    if (served !== undefined) return sendEntry(req, res, requestId, served.entry, served.outcome, now());
+    if (served !== undefined)
+      return sendEntry(req, res, requestId, caller, served.entry, served.outcome, now());
     cache.fetch(key, context(), { forceRefresh: directives.noCache }).then(
       ({ entry, outcome }) => {
         if (outcome !== 'collapsed') logFieldsOf(res).upstreamMs = roundMs(entry.upstreamMs);
-        sendEntry(req, res, requestId, entry, outcome, now());
+        sendEntry(req, res, requestId, caller, entry, outcome, now());
       },
       (error: unknown) => sendFetchFailure(req, withBase(), error),
     );
@@ -103,12 +117,11 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
   async function bypass(
     req: IncomingMessage,
     res: ServerResponse,
-    target: string,
-    headers: Record<string, string>,
+    request: Omit<UpstreamRequest, 'signal'>,
     reason: 'no-store' | 'credential-in-query' | 'polled-resource',
   ): Promise<void> {
     logFieldsOf(res).cache = 'bypass';
-    const answer = await forwardAlone(deps, req, res, { method: 'GET', target, headers });
+    const answer = await forwardAlone(deps, req, res, request);
     if (answer === null) return;
     sendUpstreamAnswer(res, answer, deps.upstream.origin, {
       'Cache-Status': cacheStatus('bypass', { detail: reason }),
@@ -144,6 +157,7 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
+    caller: CallerContext,
     entry: CachedAnswer,
     outcome: CacheOutcome,
     at: number,
@@ -159,6 +173,7 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     logFieldsOf(res).cache = outcome;
     const headers: string[] = [];
     base.appendTo(headers, requestId);
+    if (caller.headers !== null) headers.push(...caller.headers);
     headers.push(
       'Cache-Status',
       cacheStatus(outcome, details),

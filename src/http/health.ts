@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { UpstreamClient } from '../upstream/client.js';
+import type { BreakerState } from '../upstream/shield.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { instanceOf, requestIdOf } from './api-request.js';
 import { sendProblem } from './problems.js';
@@ -9,6 +10,10 @@ import { API_PREFIX } from './target.js';
 const PROBE_TARGET = `${API_PREFIX}/infrastructure/backupServers/jobs/backupCopyJobs?limit=1`;
 /** A probe result is reused this long, so frequent health checks do not become VSPC load. */
 const PROBE_REUSE_MS = 1000;
+
+const TOO_MANY_REQUESTS = 429;
+const BREAKER_OPEN_REASON =
+  'The circuit breaker is open: VSPC failed BREAKER_FAILURES times in a row; one probe call after BREAKER_COOLDOWN_MS decides.';
 
 export type Readiness = { ready: true; upstreamStatus: number } | { ready: false; reason: string };
 
@@ -20,7 +25,7 @@ export const healthz: RequestHandler = (_req, res) => {
 
 /** Builds `GET /readyz`: 200 when VSPC answered within `timeoutMs`, else (or while shutting down) 503 problem+json. */
 export function createReadyz(
-  upstream: UpstreamClient,
+  upstream: UpstreamClient & { readonly breakerState?: BreakerState },
   timeoutMs: number,
   isStopping: () => boolean = () => false,
   now: () => number = Date.now,
@@ -39,6 +44,9 @@ export function createReadyz(
       return { ready: true, upstreamStatus: answer.status };
     } catch (error) {
       const failure = error instanceof UpstreamError ? error.failure : 'other';
+      // Held after a 429: VSPC is up and the cache still serves; this replica is ready.
+      if (failure === 'throttled') return { ready: true, upstreamStatus: TOO_MANY_REQUESTS };
+      if (failure === 'breaker-open') return { ready: false, reason: BREAKER_OPEN_REASON };
       const reason =
         failure === 'timeout'
           ? `VSPC did not answer within ${timeoutMs} ms.`
@@ -50,6 +58,12 @@ export function createReadyz(
   return async (req, res) => {
     if (isStopping()) {
       return sendProblem(res, 'shutting-down', 'vspc-proxy is shutting down.', {
+        instance: instanceOf(req),
+        requestId: requestIdOf(req),
+      });
+    }
+    if (upstream.breakerState === 'open') {
+      return sendProblem(res, 'not-ready', BREAKER_OPEN_REASON, {
         instance: instanceOf(req),
         requestId: requestIdOf(req),
       });

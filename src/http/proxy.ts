@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { invalidationPrefix } from '../cache/policy.js';
+import type { TokenHasher } from '../cache/key.js';
 import type { ResponseCache } from '../cache/store.js';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
-import { UpstreamError, problemForFailure } from '../upstream/errors.js';
+import { UpstreamError, problemForFailure, retryHeadersFor } from '../upstream/errors.js';
 import { logFieldsOf } from './access-log.js';
 import { TOKEN_PATH, instanceOf, readApiRequest, requestIdOf, type ApiRequest } from './api-request.js';
 import { rewriteLocation } from './forwarding.js';
@@ -12,6 +13,7 @@ import { sendProblem } from './problems.js';
 export interface ProxyDeps {
   upstream: UpstreamClient;
   cache: ResponseCache;
+  hashToken: TokenHasher;
   logger: Logger;
 }
 
@@ -55,12 +57,19 @@ export function sendUpstreamFailure(
   res: ServerResponse,
   error: UpstreamError,
 ): void {
-  logger.warn(
-    { reqId: requestIdOf(req), failure: error.failure, code: error.code, err: { message: error.message } },
-    'VSPC call failed',
-  );
+  // Shield refusals are expected under load and have their own metrics; transport failures are news.
+  if (error.retryAfterS === undefined) {
+    logger.warn(
+      { reqId: requestIdOf(req), failure: error.failure, code: error.code, err: { message: error.message } },
+      'VSPC call failed',
+    );
+  }
   const problem = problemForFailure(error.failure);
-  sendProblem(res, problem.code, problem.detail, { instance: instanceOf(req), requestId: requestIdOf(req) });
+  sendProblem(res, problem.code, problem.detail, {
+    instance: instanceOf(req),
+    requestId: requestIdOf(req),
+    headers: retryHeadersFor(error),
+  });
 }
 
 /**
@@ -77,6 +86,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       method,
       target: api.path + api.search,
       headers: api.headers,
+      ...(api.token === null ? {} : { tokenHash: deps.hashToken(api.token) }),
       ...(Buffer.isBuffer(req.body) ? { body: req.body } : {}),
     });
     if (answer === null) return;

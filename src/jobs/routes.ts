@@ -10,8 +10,8 @@ import { logFieldsOf } from '../http/access-log.js';
 import { instanceOf, requestIdOf } from '../http/api-request.js';
 import { upstreamHeaders } from '../http/forwarding.js';
 import { sendProblem, type ProblemCode } from '../http/problems.js';
-import type { UpstreamClient } from '../upstream/client.js';
-import { UpstreamError, problemForFailure } from '../upstream/errors.js';
+import type { Priority, UpstreamClient } from '../upstream/client.js';
+import { UpstreamError, problemForFailure, retryHeadersFor } from '../upstream/errors.js';
 import { problemForVspcAnswer } from './errors.js';
 import type { Job } from './job.js';
 import { mapCopyJob, reportOnce, type UnknownEnumReporter } from './map.js';
@@ -72,7 +72,8 @@ export function createJobsRouter(deps: JobsDeps): Router {
     ),
   );
 
-  function readerFor(req: IncomingMessage, token: string): Reader {
+  /** `priority`: `bulk` for `all=true`, whose windows queue behind interactive calls at VSPC. */
+  function readerFor(req: IncomingMessage, token: string, priority: Priority): Reader {
     const directives = requestDirectives(req.headers['cache-control'], req.headers.pragma);
     const tokenHash = deps.hashToken(token);
     const headers = {
@@ -87,7 +88,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
         const target = query === '' ? path : `${path}?${query}`;
         if (directives.noStore) {
           reader.calls += 1;
-          const answer = await deps.upstream.request({ method: 'GET', target, headers });
+          const answer = await deps.upstream.request({ method: 'GET', target, headers, tokenHash, priority });
           if (answer.status !== 200) throw new UncacheableAnswer(answer);
           return {
             body: JSON.parse(answer.body.toString('utf8')) as unknown,
@@ -98,7 +99,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
         const key = cacheKey({ tokenHash, method: 'GET', path, query, accept: ACCEPT, clientVersion });
         const context = (): FetchContext => {
           reader.calls += 1;
-          return { request: { method: 'GET', target, headers }, path, tokenHash };
+          return { request: { method: 'GET', target, headers, tokenHash, priority }, path, tokenHash };
         };
         const { entry, outcome } = await deps.cache.read(key, context, { noCache: directives.noCache });
         return { body: parseVspcJson(entry.body), outcome, entry };
@@ -192,8 +193,8 @@ export function createJobsRouter(deps: JobsDeps): Router {
         extensions: { errors: parsed.errors },
       });
     }
-    const reader = readerFor(req, token);
     const { page } = parsed.query;
+    const reader = readerFor(req, token, page === null ? 'bulk' : 'interactive');
     const work =
       page === null
         ? withDeadline(listAll(reader, parsed.query), deps.config.jobsAllDeadlineMs)
@@ -215,7 +216,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
         extensions: { errors: [{ parameter: 'id', message: 'id must be a UUID.' }] },
       });
     }
-    const reader = readerFor(req, token);
+    const reader = readerFor(req, token, 'interactive');
     const serverJob = reader.read(`${SERVER_JOBS_PATH}/${id}`, '').then(
       (read) => (read.body as { data?: Record<string, unknown> }).data ?? null,
       (error: unknown) => {
@@ -255,7 +256,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
     if (error instanceof UpstreamError) {
       logFieldsOf(res).upstreamFailure = error.failure;
       const problem = problemForFailure(error.failure);
-      return sendProblem(res, problem.code, problem.detail, context);
+      return sendProblem(res, problem.code, problem.detail, { ...context, headers: retryHeadersFor(error) });
     }
     deps.logger.error(
       { reqId: requestIdOf(req), err: { message: (error as Error).message } },

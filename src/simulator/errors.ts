@@ -67,12 +67,33 @@ export function errorResponse(status: number, type: VspcErrorType, message: stri
   return { errors: [{ message, type, code: status }] };
 }
 
-/** The 429 body VSPC sends when throttling: the wait is in the body, not in a `Retry-After` header. */
-export function tooManyRequestsResponse(retryAfterS: number): ErrorResponse {
+/**
+ * Why a 429 is sent: `forced` by the `forceStatus` knob, or the request rate limit that was exceeded (`ip`: the
+ * per-user limit applied to a request without a valid token, counted per client IP address).
+ */
+export type TooManyRequestsReason = 'forced' | 'global' | 'user' | 'ip';
+
+const RETRY_HINT = 'retry after the number of seconds given in retryAfter.';
+
+const TOO_MANY_REQUESTS_MESSAGES: Readonly<Record<TooManyRequestsReason, string>> = {
+  forced: 'Too many requests. Retry after the number of seconds given in retryAfter.',
+  global: `The global request rate limit is exceeded; ${RETRY_HINT}`,
+  user: `The request rate limit for this user is exceeded; ${RETRY_HINT}`,
+  ip: `The request rate limit for this client IP address is exceeded; ${RETRY_HINT}`,
+};
+
+/**
+ * The 429 body VSPC sends when throttling: the wait is in the body, not in a `Retry-After` header. The message
+ * says which limit was exceeded.
+ */
+export function tooManyRequestsResponse(
+  retryAfterS: number,
+  reason: TooManyRequestsReason = 'forced',
+): ErrorResponse {
   return {
     errors: [
       {
-        message: 'Too many requests. Retry after the number of seconds given in retryAfter.',
+        message: TOO_MANY_REQUESTS_MESSAGES[reason],
         type: 'transport',
         code: STATUS_TOO_MANY_REQUESTS,
         retryAfter: retryAfterS,

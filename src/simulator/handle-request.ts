@@ -5,10 +5,13 @@ import { serverErrorResponse, STATUS_SERVER_ERROR } from './errors.js';
 import { pause } from './pause.js';
 import { writeResponse } from './respond.js';
 import type { RequestStats } from './stats.js';
+import { throttledResponse, type RequestThrottle } from './throttle.js';
 
-/** Everything the request flow uses: endpoint state plus counters and the close signal. */
+/** Everything the request flow uses: endpoint state plus counters, the throttle and the close signal. */
 export interface SimulatorState extends DispatchState {
   readonly stats: RequestStats;
+  /** Request counts of the `throttleRps` knob. */
+  readonly throttle: RequestThrottle;
   /** Aborted when the simulator closes: pending delays end at once. */
   readonly signal: AbortSignal;
 }
@@ -48,6 +51,17 @@ async function answer(state: SimulatorState, req: IncomingMessage, res: ServerRe
     body: body.text,
   });
 
+  const throttled = throttledResponse(state, {
+    method,
+    pathname,
+    headers: req.headers,
+    remoteAddress: req.socket.remoteAddress,
+  });
+  if (throttled !== undefined) {
+    state.stats.throttled();
+    await writeResponse(res, throttled, knobs.slowBodyMs, signal);
+    return;
+  }
   if (knobs.latencyMs > 0 && !(await pause(knobs.latencyMs, signal))) return;
   if (knobs.resetConnection) {
     req.socket.resetAndDestroy();
@@ -65,8 +79,8 @@ async function answer(state: SimulatorState, req: IncomingMessage, res: ServerRe
 
 /**
  * The life of one request: refused outright when the `down` knob is on; otherwise counted, read (1 MiB cap),
- * recorded, delayed, possibly reset, then answered. In-flight tracking ends when the response finishes or the
- * connection closes.
+ * recorded, answered 429 at once when over the `throttleRps` rate, else delayed, possibly reset, then answered.
+ * In-flight tracking ends when the response finishes or the connection closes.
  */
 export function handleRequest(state: SimulatorState, req: IncomingMessage, res: ServerResponse): void {
   if (state.knobs.down) {

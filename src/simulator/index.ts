@@ -1,6 +1,12 @@
 /** Public API of the VSPC simulator. */
 export { startSimulator, type Simulator, type SimulatorOptions } from './server.js';
-export { knobsFromEnv, DEFAULT_KNOBS, type SimulatorKnobs, type ForcedStatus } from './knobs.js';
+export {
+  knobsFromEnv,
+  DEFAULT_KNOBS,
+  type SimulatorKnobs,
+  type ForcedStatus,
+  type ThrottleScope,
+} from './knobs.js';
 export type { RecordedRequest } from './stats.js';
 export { DEMO_USERS, type DemoUser, type DemoUserRole } from './users.js';
 export { COMPANIES, type Company } from './companies.js';

@@ -4,13 +4,22 @@ import { envError, parseEnvBoolean, parseEnvFraction, parseEnvInteger, readEnv }
 export type ForcedStatus = 520 | 429 | 202;
 
 /**
+ * What `throttleRps` limits: `global`, one budget for every request; `user`, one budget per authenticated user
+ * (requests without a valid bearer token share one budget per client IP address).
+ */
+export type ThrottleScope = 'user' | 'global';
+
+/**
  * Fault-injection switches. The simulator reads them on every request, so tests may change fields of
  * `Simulator.knobs` directly and the change applies to the next request.
  *
  * Order of effects on a request: `down` (connection destroyed, nothing counted) → request counted and recorded →
- * `latencyMs` → `resetConnection` → (all but `POST /api/v3/token`) `forceStatus`, then `failureRate` → routing,
- * authentication, the endpoint. Forced statuses therefore apply before authentication, like a throttled or broken
- * server; forced 202 spares `GET /api/v3/asyncActions/{id}`, which VSPC never queues.
+ * (all but `POST /api/v3/token`) `throttleRps`: a request over the rate is answered 429 at once, without
+ * `latencyMs`, `resetConnection` or any later effect → `latencyMs` → `resetConnection` → (all but
+ * `POST /api/v3/token`) `forceStatus`, then `failureRate` → routing, authentication, the endpoint. Forced statuses
+ * therefore apply before authentication, like a throttled or broken server; forced 202 spares
+ * `GET /api/v3/asyncActions/{id}`, which VSPC never queues. `slowBodyMs` applies to every body written, 429s
+ * included.
  */
 export interface SimulatorKnobs {
   /** Delay before answering every request, token included. */
@@ -32,6 +41,14 @@ export interface SimulatorKnobs {
   down: boolean;
   /** Send copy-job enums in the lowercase of older VSPC versions (`simple`, `gfs`, `minutes`). */
   legacyEnumCasing: boolean;
+  /**
+   * Requests allowed per fixed one-second window (by the simulator's clock) and `throttleScope` budget; further
+   * requests in that window are answered 429 with `retryAfter` = whole seconds until it ends (at least 1).
+   * `POST /api/v3/token` is neither throttled nor counted. 0: off.
+   */
+  throttleRps: number;
+  /** Whose requests share a `throttleRps` budget. */
+  throttleScope: ThrottleScope;
 }
 
 /** Knobs of a simulator nobody configured: a healthy, fast VSPC 3.6. */
@@ -44,6 +61,8 @@ export const DEFAULT_KNOBS: Readonly<SimulatorKnobs> = Object.freeze({
   slowBodyMs: 0,
   down: false,
   legacyEnumCasing: false,
+  throttleRps: 0,
+  throttleScope: 'user',
 });
 
 const FORCED_STATUSES: ReadonlySet<string> = new Set(['520', '429', '202']);
@@ -52,11 +71,20 @@ const NO_FORCED_STATUS_TEXTS: ReadonlySet<string> = new Set(['none', 'null', 'of
 const MAX_DELAY_MS = 3_600_000;
 /** Longest `retryAfter` a knob may ask for: one day. */
 const MAX_RETRY_AFTER_S = 86_400;
+/** Highest request rate a knob may set. */
+const MAX_THROTTLE_RPS = 100_000;
+const THROTTLE_SCOPES: readonly ThrottleScope[] = ['user', 'global'];
 
 function parseForceStatus(name: string, raw: string): ForcedStatus | null {
   if (NO_FORCED_STATUS_TEXTS.has(raw.toLowerCase())) return null;
   if (!FORCED_STATUSES.has(raw)) throw envError(name, raw, '520, 429, 202 or none');
   return Number(raw) as ForcedStatus;
+}
+
+function parseThrottleScope(name: string, raw: string): ThrottleScope {
+  const scope = THROTTLE_SCOPES.find((candidate) => candidate === raw.toLowerCase());
+  if (scope === undefined) throw envError(name, raw, THROTTLE_SCOPES.join(' or '));
+  return scope;
 }
 
 /**
@@ -92,6 +120,12 @@ export function knobsFromEnv(env: NodeJS.ProcessEnv): Partial<SimulatorKnobs> {
   });
   read('SIMULATOR_LEGACY_ENUM_CASING', (raw) => {
     knobs.legacyEnumCasing = parseEnvBoolean('SIMULATOR_LEGACY_ENUM_CASING', raw);
+  });
+  read('SIMULATOR_THROTTLE_RPS', (raw) => {
+    knobs.throttleRps = parseEnvInteger('SIMULATOR_THROTTLE_RPS', raw, 0, MAX_THROTTLE_RPS);
+  });
+  read('SIMULATOR_THROTTLE_SCOPE', (raw) => {
+    knobs.throttleScope = parseThrottleScope('SIMULATOR_THROTTLE_SCOPE', raw);
   });
   return knobs;
 }

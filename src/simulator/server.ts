@@ -6,6 +6,7 @@ import { handleRequest, type SimulatorState } from './handle-request.js';
 import { DEFAULT_KNOBS, type SimulatorKnobs } from './knobs.js';
 import { createRng } from './prng.js';
 import { RequestStats, type RecordedRequest } from './stats.js';
+import { RequestThrottle } from './throttle.js';
 import { TokenStore, type TokenPair } from './tokens.js';
 import { findDemoUser } from './users.js';
 
@@ -17,7 +18,7 @@ export interface SimulatorOptions {
   host?: string;
   /** Access token lifetime in seconds; default 3600. */
   tokenTtlS?: number;
-  /** Clock in epoch milliseconds, for token expiry; default `Date.now`. */
+  /** Clock in epoch milliseconds, for token expiry and the `throttleRps` windows; default `Date.now`. */
   now?: () => number;
   /** Initial knobs over {@link DEFAULT_KNOBS}; `resetKnobs()` returns to them. */
   knobs?: Partial<SimulatorKnobs>;
@@ -34,13 +35,18 @@ export interface Simulator {
   readonly knobs: SimulatorKnobs;
   /** Every request received (token included), counted at arrival; requests refused by `down` are not. */
   readonly requestCount: number;
+  /** Requests answered 429 by the `throttleRps` knob (counted in `requestCount` too; forced 429s are not). */
+  readonly throttledCount: number;
   /** Recent requests as they arrived, newest last, at most `recentRequestsMax`. */
   readonly recentRequests: readonly RecordedRequest[];
   /** Requests received and not yet answered (or abandoned). */
   readonly inFlight: number;
   /** Highest `inFlight` since start or the last `resetStats()`. */
   readonly peakInFlight: number;
-  /** Zeroes `requestCount`, forgets recent requests and restarts `peakInFlight` from the current `inFlight`. */
+  /**
+   * Zeroes `requestCount` and `throttledCount`, forgets recent requests and restarts `peakInFlight` from the
+   * current `inFlight`. The counts of the current throttling window are kept.
+   */
   resetStats(): void;
   /** Puts the knobs back to their values at start (defaults overlaid with `SimulatorOptions.knobs`). */
   resetKnobs(): void;
@@ -82,7 +88,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const initialKnobs: SimulatorKnobs = { ...DEFAULT_KNOBS, ...options.knobs };
   const knobs: SimulatorKnobs = { ...initialKnobs };
   const stats = new RequestStats(options.recentRequestsMax ?? DEFAULT_RECENT_REQUESTS_MAX);
-  const tokens = new TokenStore(options.tokenTtlS ?? DEFAULT_TOKEN_TTL_S, options.now ?? Date.now);
+  const now = options.now ?? Date.now;
+  const tokens = new TokenStore(options.tokenTtlS ?? DEFAULT_TOKEN_TTL_S, now);
   const closing = new AbortController();
   const sockets = new Set<Socket>();
   let origin = '';
@@ -90,6 +97,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const state: SimulatorState = {
     knobs,
     stats,
+    throttle: new RequestThrottle(now),
     tokens,
     dataset: buildDataset(),
     asyncActions: new AsyncActionStore(),
@@ -119,6 +127,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     knobs,
     get requestCount() {
       return stats.requestCount;
+    },
+    get throttledCount() {
+      return stats.throttledCount;
     },
     get recentRequests() {
       return stats.recentRequests;

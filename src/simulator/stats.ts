@@ -11,6 +11,8 @@ export interface RecordedRequest {
 /** Request counters and the bounded list of recent requests. */
 export class RequestStats {
   requestCount = 0;
+  /** Requests answered 429 by the `throttleRps` knob (forced 429s are not counted). */
+  throttledCount = 0;
   inFlight = 0;
   peakInFlight = 0;
   private recent: RecordedRequest[] = [];
@@ -22,6 +24,11 @@ export class RequestStats {
     this.requestCount += 1;
     this.inFlight += 1;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+  }
+
+  /** A request was answered 429 for exceeding the `throttleRps` rate. */
+  throttled(): void {
+    this.throttledCount += 1;
   }
 
   /** A request's response finished or its connection closed. */
@@ -41,11 +48,12 @@ export class RequestStats {
   }
 
   /**
-   * Zeroes the request count and forgets recent requests. `inFlight` is live state and is kept;
+   * Zeroes the request and throttled counts and forgets recent requests. `inFlight` is live state and is kept;
    * `peakInFlight` restarts from it.
    */
   reset(): void {
     this.requestCount = 0;
+    this.throttledCount = 0;
     this.recent = [];
     this.peakInFlight = this.inFlight;
   }

@@ -26,7 +26,14 @@ export interface UpstreamRequest {
   signal?: AbortSignal;
   /** Overall deadline for this call, shorter than the client's default. */
   timeoutMs?: number;
+  /** HMAC of the caller's bearer token: the shield's per-token budget and throttle hold. */
+  tokenHash?: string;
+  /** Who waits for the answer: a client (`interactive`, the default) or nobody in a hurry (`bulk`). */
+  priority?: Priority;
 }
+
+/** Interactive calls leave the shield's queue before bulk ones (`all=true` windows, background refreshes). */
+export type Priority = 'interactive' | 'bulk';
 
 /** VSPC's complete answer, body buffered (and bounded by `maxBodyBytes`). */
 export interface UpstreamResponse {

@@ -1,8 +1,14 @@
 import type { ProblemCode } from '../http/problems.js';
 
 /** Why a call to VSPC produced no usable HTTP answer. */
-export type UpstreamFailure =
+export type UpstreamFailure = TransportFailure | ShieldRefusal;
+
+/** The call reached the network and failed there. */
+export type TransportFailure =
   'refused' | 'reset' | 'dns' | 'timeout' | 'body-too-large' | 'tls' | 'aborted' | 'other';
+
+/** The shield refused the call before it reached VSPC. */
+export type ShieldRefusal = 'queue-full' | 'queue-timeout' | 'throttled' | 'breaker-open';
 
 /**
  * A transport-level failure talking to VSPC. It never holds the request options
@@ -15,6 +21,8 @@ export class UpstreamError extends Error {
     /** The underlying error code, such as `ECONNREFUSED` or `ETIMEDOUT`. */
     readonly code: string,
     message: string,
+    /** For shield refusals: when the client may try again, in whole seconds. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
   }
@@ -51,12 +59,37 @@ export function classifyErrorCode(code: string | undefined): UpstreamFailure {
   return CODE_TO_FAILURE[code] ?? 'other';
 }
 
+/** The `Retry-After` header a failure's answer carries, if any; pure. */
+export function retryHeadersFor(error: UpstreamError): Record<string, string> {
+  return error.retryAfterS === undefined ? {} : { 'Retry-After': String(error.retryAfterS) };
+}
+
 /**
  * The single mapping from an upstream failure to what the client is told; pure.
  * Refused, reset, DNS, TLS and oversize bodies are a bad gateway (502); a timeout is 504.
  */
 export function problemForFailure(failure: UpstreamFailure): { code: ProblemCode; detail: string } {
   switch (failure) {
+    case 'throttled':
+      return {
+        code: 'upstream-throttled',
+        detail: 'VSPC is throttling these requests; vspc-proxy holds them until VSPC said to retry.',
+      };
+    case 'breaker-open':
+      return {
+        code: 'upstream-unavailable',
+        detail: 'VSPC failed repeatedly; vspc-proxy pauses calls to it for BREAKER_COOLDOWN_MS.',
+      };
+    case 'queue-full':
+      return {
+        code: 'upstream-overloaded',
+        detail: 'Too many requests are waiting for VSPC (UPSTREAM_QUEUE_MAX); retry shortly.',
+      };
+    case 'queue-timeout':
+      return {
+        code: 'upstream-overloaded',
+        detail: 'The request waited for a free VSPC slot until its deadline; retry shortly.',
+      };
     case 'timeout':
       return { code: 'upstream-timeout', detail: 'VSPC did not answer within the upstream timeout.' };
     case 'body-too-large':

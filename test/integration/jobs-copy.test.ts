@@ -202,7 +202,8 @@ describe('/jobs/copy against the simulator', () => {
   ])('VSPC %i becomes %i problem+json keeping VSPC’s message', async (forced, status, headers) => {
     sim.knobs.forceStatus = forced as 429 | 520 | 202;
     sim.knobs.retryAfterS = 25;
-    const res = await get('/jobs/copy').expect(status);
+    // A 429 holds this token's calls for 25 s; a token of its own keeps the hold out of later tests.
+    const res = await get('/jobs/copy', `forced-${forced}-token`).expect(status);
     expect(res.headers).toMatchObject(headers);
     expect(res.body.status).toBe(status);
     if (forced !== 202) expect(res.body.vspc.errors[0].code).toBe(forced);

@@ -53,9 +53,12 @@ describe('VSPC answers pass through unchanged (against the simulator)', () => {
   it('passes a 429 with retryAfter in the body', async () => {
     sim.knobs.forceStatus = 429;
     sim.knobs.retryAfterS = 25;
-    const res = await request(proxy.app).get(COPY_JOBS).set('Authorization', `Bearer ${token}`);
+    // The 429 holds this token's calls for 25 s: a token of its own keeps the hold out of later tests.
+    const res = await request(proxy.app).get(COPY_JOBS).set('Authorization', 'Bearer throttled-token');
     expect(res.status).toBe(429);
     expect(res.body.errors[0]).toMatchObject({ type: 'transport', code: 429, retryAfter: 25 });
+    // VSPC sends no Retry-After; the proxy adds it from the body.
+    expect(res.headers['retry-after']).toBe('25');
   });
 
   it('passes a 202 with Location made relative to the proxy', async () => {

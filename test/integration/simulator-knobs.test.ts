@@ -277,6 +277,8 @@ describe('VSPC simulator knobs', () => {
         slowBodyMs: 0,
         down: false,
         legacyEnumCasing: true,
+        throttleRps: 0,
+        throttleScope: 'user',
       });
       await configured.close();
     });

@@ -27,6 +27,8 @@ describe('knobsFromEnv', () => {
         SIMULATOR_SLOW_BODY_MS: '40',
         SIMULATOR_DOWN: '0',
         SIMULATOR_LEGACY_ENUM_CASING: 'TRUE',
+        SIMULATOR_THROTTLE_RPS: '3',
+        SIMULATOR_THROTTLE_SCOPE: 'global',
       }),
     ).toEqual({
       latencyMs: 250,
@@ -37,7 +39,24 @@ describe('knobsFromEnv', () => {
       slowBodyMs: 40,
       down: false,
       legacyEnumCasing: true,
+      throttleRps: 3,
+      throttleScope: 'global',
     });
+  });
+
+  it('reads the throttle knobs: 0 turns throttling off, the scope in any case', () => {
+    expect(knobsFromEnv({ SIMULATOR_THROTTLE_RPS: '0', SIMULATOR_THROTTLE_SCOPE: 'user' })).toEqual({
+      throttleRps: 0,
+      throttleScope: 'user',
+    });
+    expect(knobsFromEnv({ SIMULATOR_THROTTLE_RPS: '100000', SIMULATOR_THROTTLE_SCOPE: ' Global ' })).toEqual({
+      throttleRps: 100_000,
+      throttleScope: 'global',
+    });
+  });
+
+  it('defaults to no throttling, per user', () => {
+    expect(DEFAULT_KNOBS).toMatchObject({ throttleRps: 0, throttleScope: 'user' });
   });
 
   it('accepts none as no forced status, and each forced status', () => {
@@ -73,6 +92,14 @@ describe('knobsFromEnv', () => {
     ['SIMULATOR_SLOW_BODY_MS', 'x', 'SIMULATOR_SLOW_BODY_MS="x" is invalid'],
     ['SIMULATOR_DOWN', '2', 'SIMULATOR_DOWN="2" is invalid'],
     ['SIMULATOR_LEGACY_ENUM_CASING', 'lower', 'SIMULATOR_LEGACY_ENUM_CASING="lower" is invalid'],
+    [
+      'SIMULATOR_THROTTLE_RPS',
+      '100001',
+      'SIMULATOR_THROTTLE_RPS="100001" is invalid: expected a whole number from 0 to 100000.',
+    ],
+    ['SIMULATOR_THROTTLE_RPS', '-1', 'SIMULATOR_THROTTLE_RPS="-1" is invalid'],
+    ['SIMULATOR_THROTTLE_RPS', '2.5', 'SIMULATOR_THROTTLE_RPS="2.5" is invalid'],
+    ['SIMULATOR_THROTTLE_SCOPE', 'ip', 'SIMULATOR_THROTTLE_SCOPE="ip" is invalid: expected user or global.'],
   ])('rejects %s=%s naming the variable, the value and what is allowed', (name, value, message) => {
     expect(() => knobsFromEnv({ [name]: value })).toThrow(message);
   });

@@ -1,0 +1,307 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { bearerToken } from './cache/key.js';
+import { instanceOf, requestIdOf } from './http/api-request.js';
+import { sendProblem } from './http/problems.js';
+
+/**
+ * Buckets (seconds) of `http_request_duration_seconds`. Cache hits answer well under 1 ms, misses take
+ * as long as VSPC, and `/jobs/copy/all` may run up to its deadline (30 s by default); 15 s matches the
+ * default upstream timeout, so answers that waited for it stand apart from the ones that gave up sooner.
+ */
+export const HTTP_DURATION_BUCKETS_SECONDS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30,
+];
+
+/**
+ * Buckets (seconds) of `upstream_request_duration_seconds`, one VSPC call each. No VSPC, even on the
+ * same LAN, answers a TLS request much faster than 2.5 ms, so the ladder starts there; 15 s is the
+ * default upstream timeout and 30 s leaves room for a raised one (anything slower lands in `+Inf`).
+ */
+export const UPSTREAM_DURATION_BUCKETS_SECONDS: readonly number[] = [
+  0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30,
+];
+
+/** How a request met the response cache. */
+export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'collapsed' | 'bypass';
+export const CACHE_OUTCOMES: readonly CacheOutcome[] = ['hit', 'miss', 'stale', 'collapsed', 'bypass'];
+
+/** Why the proxy's shield refused an upstream call before it reached VSPC. */
+export type UpstreamRejectReason = 'queue-full' | 'queue-timeout' | 'throttled' | 'breaker-open';
+export const UPSTREAM_REJECT_REASONS: readonly UpstreamRejectReason[] = [
+  'queue-full',
+  'queue-timeout',
+  'throttled',
+  'breaker-open',
+];
+
+/** Circuit breaker state as `breaker_state` reports it: 0 closed, 1 open, 2 half-open. */
+export type BreakerStateValue = 0 | 1 | 2;
+
+/** The values the gauges read at scrape time; each is called once per scrape and must be cheap. */
+export interface MetricsSources {
+  cacheStats(): { entries: number; bytes: number };
+  upstreamInflight(): number;
+  upstreamQueueLength(): number;
+  breakerState(): BreakerStateValue;
+}
+
+/** One app's Prometheus instruments, on a registry of its own. */
+export interface Metrics {
+  readonly registry: Registry;
+  /**
+   * Counts a finished client request and observes its duration. `route` must be a route template
+   * (`/jobs/copy/:id`), never a raw path: every distinct value becomes a time series.
+   */
+  httpRequest(route: string, method: string, status: number, seconds: number): void;
+  cacheRequest(outcome: CacheOutcome): void;
+  /** One VSPC call: its HTTP status, or the transport failure (`timeout`, `reset`, `refused`, ...). */
+  upstreamRequest(status: number | string, seconds: number): void;
+  /** VSPC answered 429. */
+  upstreamThrottled(): void;
+  upstreamRejected(reason: UpstreamRejectReason): void;
+  /** The client rate limit refused a request. */
+  rateLimited(): void;
+  /** Connects the gauges read at scrape time; may be called once after the parts exist. */
+  setSources(sources: MetricsSources): void;
+}
+
+export interface MetricsOptions {
+  /** Also collect Node's process metrics (CPU, memory, event loop, GC). Default true; unit tests skip them. */
+  defaultMetrics?: boolean;
+  /** Put in front of every metric name, such as `vspc_proxy_`. Default none. */
+  prefix?: string;
+}
+
+type CounterChild = ReturnType<Counter<string>['labels']>;
+type HistogramChild = ReturnType<Histogram<string>['labels']>;
+
+/**
+ * Builds the instruments on a new `Registry`. Nothing is shared between calls, so many apps can live in
+ * one process. Until `setSources` is called the scrape-time gauges read 0.
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const prefix = options.prefix ?? '';
+  const registry = new Registry();
+  const registers = [registry];
+  let sources: MetricsSources | null = null;
+
+  const httpRequests = new Counter({
+    name: `${prefix}http_requests_total`,
+    help: 'Client requests answered, by route template, method and response status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: `${prefix}http_request_duration_seconds`,
+    help: 'Time from receiving a client request to finishing its answer, by route template.',
+    labelNames: ['route'] as const,
+    buckets: [...HTTP_DURATION_BUCKETS_SECONDS],
+    registers,
+  });
+  const cacheRequests = new Counter({
+    name: `${prefix}cache_requests_total`,
+    help:
+      'Cacheable requests by outcome: hit (fresh entry), miss (fetched from VSPC), stale (stale entry ' +
+      'served), collapsed (joined a fetch already in flight), bypass (not cacheable, sent to VSPC).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  new Gauge({
+    name: `${prefix}cache_entries`,
+    help: 'Entries in the response cache.',
+    registers,
+    collect() {
+      if (sources !== null) this.set(sources.cacheStats().entries);
+    },
+  });
+  new Gauge({
+    name: `${prefix}cache_bytes`,
+    help: 'Bytes the response cache accounts for (bounded by CACHE_MAX_BYTES).',
+    registers,
+    collect() {
+      if (sources !== null) this.set(sources.cacheStats().bytes);
+    },
+  });
+  const upstreamRequests = new Counter({
+    name: `${prefix}upstream_requests_total`,
+    help:
+      'Calls to VSPC by outcome: the HTTP status VSPC answered, or the transport failure ' +
+      '(timeout, reset, refused, ...) when it did not answer.',
+    labelNames: ['status'] as const,
+    registers,
+  });
+  const upstreamDuration = new Histogram({
+    name: `${prefix}upstream_request_duration_seconds`,
+    help: 'Time one call to VSPC took, from sending the request to the end of the answer or the failure.',
+    buckets: [...UPSTREAM_DURATION_BUCKETS_SECONDS],
+    registers,
+  });
+  new Gauge({
+    name: `${prefix}upstream_inflight`,
+    help: 'Calls to VSPC in flight now.',
+    registers,
+    collect() {
+      if (sources !== null) this.set(sources.upstreamInflight());
+    },
+  });
+  new Gauge({
+    name: `${prefix}upstream_queue_length`,
+    help: 'Calls to VSPC waiting for a concurrency slot now.',
+    registers,
+    collect() {
+      if (sources !== null) this.set(sources.upstreamQueueLength());
+    },
+  });
+  const upstreamThrottled = new Counter({
+    name: `${prefix}upstream_throttled_total`,
+    help: 'Answers 429 (Too Many Requests) VSPC sent.',
+    registers,
+  });
+  const upstreamRejected = new Counter({
+    name: `${prefix}upstream_rejected_total`,
+    help:
+      "Calls to VSPC the proxy's shield refused without sending them, by reason: queue-full, " +
+      'queue-timeout, throttled (waiting out a VSPC Retry-After), breaker-open.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  new Gauge({
+    name: `${prefix}breaker_state`,
+    help: 'State of the circuit breaker in front of VSPC: 0 closed, 1 open, 2 half-open.',
+    registers,
+    collect() {
+      if (sources !== null) this.set(sources.breakerState());
+    },
+  });
+  const rateLimited = new Counter({
+    name: `${prefix}rate_limited_total`,
+    help: 'Client requests refused with 429 by the client rate limit.',
+    registers,
+  });
+
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
+
+  // Children are cached so the hot path (a cache hit) builds no label object per call. Every key is
+  // bounded: route templates are fixed, Node's parser knows a fixed set of methods, statuses are 3 digits.
+  const httpRequestChildren = new Map<string, CounterChild>();
+  const httpDurationChildren = new Map<string, HistogramChild>();
+  const upstreamRequestChildren = new Map<number | string, CounterChild>();
+  // Known label values start at 0, so `rate()` and alerts see them before the first event.
+  const cacheRequestChildren = childrenAtZero(cacheRequests, CACHE_OUTCOMES);
+  const upstreamRejectedChildren = childrenAtZero(upstreamRejected, UPSTREAM_REJECT_REASONS);
+
+  return {
+    registry,
+    httpRequest(route, method, status, seconds) {
+      // Method and status hold no space, so this key is unambiguous whatever the route holds.
+      const key = `${method} ${status} ${route}`;
+      let counter = httpRequestChildren.get(key);
+      if (counter === undefined) {
+        counter = httpRequests.labels(route, method, String(status));
+        httpRequestChildren.set(key, counter);
+      }
+      counter.inc();
+      let histogram = httpDurationChildren.get(route);
+      if (histogram === undefined) {
+        histogram = httpDuration.labels(route);
+        httpDurationChildren.set(route, histogram);
+      }
+      histogram.observe(seconds);
+    },
+    cacheRequest(outcome) {
+      cacheRequestChildren[outcome].inc();
+    },
+    upstreamRequest(status, seconds) {
+      let counter = upstreamRequestChildren.get(status);
+      if (counter === undefined) {
+        counter = upstreamRequests.labels(String(status));
+        upstreamRequestChildren.set(status, counter);
+      }
+      counter.inc();
+      upstreamDuration.observe(seconds);
+    },
+    upstreamThrottled() {
+      upstreamThrottled.inc();
+    },
+    upstreamRejected(reason) {
+      upstreamRejectedChildren[reason].inc();
+    },
+    rateLimited() {
+      rateLimited.inc();
+    },
+    setSources(next) {
+      if (sources !== null) {
+        throw new Error('setSources was already called on these metrics; build one Metrics per app.');
+      }
+      sources = next;
+    },
+  };
+}
+
+function childrenAtZero<V extends string>(
+  counter: Counter<string>,
+  values: readonly V[],
+): Record<V, CounterChild> {
+  const children = {} as Record<V, CounterChild>;
+  for (const value of values) {
+    const child = counter.labels(value);
+    child.inc(0);
+    children[value] = child;
+  }
+  return children;
+}
+
+export interface MetricsHandlerOptions {
+  /** Bearer token a scrape must send; `null` leaves `/metrics` open. */
+  token: string | null;
+  /** Told why a scrape failed (a source threw); the scraper only gets a bare 500. */
+  onError?: (error: unknown) => void;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * `GET /metrics` on a plain Node request (Express passes its own). With a token configured it answers
+ * 401 unless the request carries `Authorization: Bearer <token>` (compared in constant time); otherwise
+ * the registry's text exposition, never cached. The returned promise rejects only if `onError` throws.
+ */
+export function createMetricsHandler(
+  metrics: Metrics,
+  options: MetricsHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  if (options.token === '') {
+    throw new TypeError('metrics token must not be empty; pass null to leave /metrics open.');
+  }
+  const expected = options.token === null ? null : digest(options.token);
+  const { registry } = metrics;
+  return async (req, res) => {
+    const requestId = requestIdOf(req);
+    const context = { instance: instanceOf(req), ...(requestId === '' ? {} : { requestId }) };
+    if (expected !== null) {
+      const token = bearerToken(req.headers.authorization);
+      if (token === null || !timingSafeEqual(digest(token), expected)) {
+        return sendProblem(res, 'unauthorized', 'Send Authorization: Bearer <METRICS_TOKEN>.', {
+          ...context,
+          headers: { 'WWW-Authenticate': 'Bearer' },
+        });
+      }
+    }
+    let body: string;
+    try {
+      body = await registry.metrics();
+    } catch (error) {
+      // The cause goes to the operator's log, never to the scraper.
+      options.onError?.(error);
+      return sendProblem(res, 'internal', 'Metrics could not be collected.', context);
+    }
+    res.statusCode = 200;
+    res.setHeader('Content-Type', registry.contentType);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+  };
+}
