@@ -181,7 +181,11 @@ export function createAppDeps(
     breakerState: () => BREAKER_GAUGE[upstream.breakerState],
   });
   const hashToken = createTokenHasher(config.cacheKeySecret ?? randomBytes(RANDOM_SECRET_BYTES));
-  const rateLimiter = createRateLimiter({ rps: config.rateLimitRps, burst: config.rateLimitBurst });
+  const rateLimiter = createRateLimiter({
+    rps: config.rateLimitRps,
+    burst: config.rateLimitBurst,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   return {
     config,
     logger: options.logger,

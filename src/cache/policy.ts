@@ -70,6 +70,16 @@ export function invalidationPrefix(path: string): string {
   return kept.join('/') || '/';
 }
 
+/**
+ * Whole seconds of freshness an entry has left at `at`, rounded down, so an entry stale by any
+ * amount reports a negative ttl (`ttl=-1` half a second after expiry). Pure.
+ */
+export function freshnessLeftS(freshUntil: number, at: number): number {
+  return Math.floor((freshUntil - at) / MS_PER_S);
+}
+
+const MS_PER_S = 1000;
+
 /** What the `Cache-Status` field reports about one answer. */
 export interface CacheStatusDetails {
   /** Seconds of freshness left; negative when stale. */

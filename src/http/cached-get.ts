@@ -5,6 +5,7 @@ import { cacheKey, memoizedCanonicalQuery, type TokenHasher } from '../cache/key
 import { queryHoldsSecret } from '../logger.js';
 import {
   cacheStatus,
+  freshnessLeftS,
   isPolledResource,
   requestDirectives,
   type CacheOutcome,
@@ -163,8 +164,7 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     at: number,
   ): void {
     const details: CacheStatusDetails = {};
-    if (outcome === 'hit' || outcome === 'stale')
-      details.ttlS = Math.round((entry.freshUntil - at) / MS_PER_S);
+    if (outcome === 'hit' || outcome === 'stale') details.ttlS = freshnessLeftS(entry.freshUntil, at);
     if (outcome === 'miss' || outcome === 'refresh') details.stored = true;
     if (outcome === 'stale' && entry.refreshFailure !== undefined) {
       if ('status' in entry.refreshFailure) details.fwdStatus = entry.refreshFailure.status;

@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { etagOf, ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
 import { bearerToken, cacheKey, type TokenHasher } from '../cache/key.js';
-import { cacheStatus, requestDirectives, type CacheOutcome } from '../cache/policy.js';
+import { cacheStatus, freshnessLeftS, requestDirectives, type CacheOutcome } from '../cache/policy.js';
 import { UncacheableAnswer, type FetchContext, type ResponseCache } from '../cache/store.js';
 import type { Config } from '../config.js';
 import { logFieldsOf } from '../http/access-log.js';
@@ -319,7 +319,7 @@ function combinedStatus(
   if ((worst === 'hit' || worst === 'stale') && entry !== null) {
     const failure = entry.refreshFailure;
     return cacheStatus(worst, {
-      ttlS: Math.round((entry.freshUntil - now) / 1000),
+      ttlS: freshnessLeftS(entry.freshUntil, now),
       ...(failure === undefined
         ? {}
         : 'status' in failure
