@@ -114,7 +114,9 @@ export function createApp(deps: AppDeps): RequestListener {
 
 /** Routes outside `/api/v3/` that count against a caller's rate limit: the jobs endpoint. */
 function isRateLimitedRoute(url: string): boolean {
-  return url === JOBS_PATH || url.startsWith(`${JOBS_PATH}/`) || url.startsWith(`${JOBS_PATH}?`);
+  // Express matches routes whatever their case: so must this check.
+  const path = url.slice(0, JOBS_PATH.length + 1).toLowerCase();
+  return path === JOBS_PATH || path === `${JOBS_PATH}/` || path === `${JOBS_PATH}?`;
 }
 
 const JOBS_PATH = '/jobs/copy';

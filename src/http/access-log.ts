@@ -14,15 +14,26 @@ const API_ROUTE = `${API_PREFIX}/*`;
 /** The route label of requests no route matched (404s): raw paths never become labels. */
 const UNMATCHED_ROUTE = 'unmatched';
 
+const JOBS_ROUTE = '/jobs/copy';
+const JOB_ROUTE = '/jobs/copy/:id';
+/** One path segment after `/jobs/copy/`: the shape Express's `/jobs/copy/:id` matches. */
+const JOB_PATH = /^\/jobs\/copy\/[^/]+$/;
+
 /**
  * The route template a request matched, for metrics: `/api/v3/*` for VSPC calls, Express's route
  * (`/jobs/copy/:id`) for the rest, `unmatched` otherwise. Never a raw path or an id.
+ * A `GET` of a jobs path the client rate limit refused never reached Express: it gets the template
+ * its path has, so its 429 is not counted with the 404s.
  */
 export function routeOf(req: IncomingMessage, rawUrl: string): string {
   if (rawUrl.startsWith(`${API_PREFIX}/`) || rawUrl === API_PREFIX) return API_ROUTE;
   const matched = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
   const path = matched.route?.path;
-  return typeof path === 'string' ? `${matched.baseUrl ?? ''}${path}` : UNMATCHED_ROUTE;
+  if (typeof path === 'string') return `${matched.baseUrl ?? ''}${path}`;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return UNMATCHED_ROUTE;
+  const rawPath = rawUrl.split('?', 1)[0] ?? '';
+  if (rawPath === JOBS_ROUTE) return JOBS_ROUTE;
+  return JOB_PATH.test(rawPath) ? JOB_ROUTE : UNMATCHED_ROUTE;
 }
 
 /** Logged status of a request whose client left before any answer (nginx's convention). */

@@ -46,6 +46,10 @@ export interface ShieldOptions {
 export const MAX_BACKOFF_MS = 2000;
 /** `Retry-After` on answers refused for a full queue, an expired wait, or while a breaker probe runs. */
 const BUSY_RETRY_AFTER_S = 1;
+/** A queued call stops waiting when less than this is left of its deadline... */
+const MIN_ATTEMPT_MS = 250;
+/** ...or less than this fraction (1/4) of its whole time budget, when that is shorter. */
+const ATTEMPT_SHARE_DIVISOR = 4;
 /** Throttle holds kept at once for distinct tokens; the oldest is forgotten beyond this. */
 const MAX_TOKEN_HOLDS = 10_000;
 /** Longest hold a 429 can impose: one hour. */
@@ -222,9 +226,13 @@ export class UpstreamShield implements UpstreamClient {
           reject(error);
         },
       };
+      // A call sent with a sliver of its deadline left only loads VSPC for an answer nobody gets:
+      // the wait ends while there is still time for an attempt.
+      const budgetMs = request.timeoutMs ?? this.#options.defaultTimeoutMs;
+      const reserveMs = Math.min(MIN_ATTEMPT_MS, budgetMs / ATTEMPT_SHARE_DIVISOR);
       const timer = setTimeout(
         () => waiter.refuse(this.#refuse('queue-timeout', BUSY_RETRY_AFTER_S)),
-        Math.max(0, deadline - this.#now()),
+        Math.max(0, deadline - reserveMs - this.#now()),
       );
       if (request.signal?.aborted === true) return onAbort();
       request.signal?.addEventListener('abort', onAbort, { once: true });
@@ -260,17 +268,21 @@ export class UpstreamShield implements UpstreamClient {
             ? error
             : new UpstreamError('other', 'ERR_UNKNOWN', (error as Error).message),
       };
+    }
+    // The slot is released only after the outcome is recorded: the release admits the next waiter,
+    // which must meet the breaker this failure opened, or the hold this 429 started.
+    try {
+      const seconds = (performance.now() - started) / MS_PER_S;
+      if ('answer' in outcome) {
+        this.#options.observer?.attempt?.(outcome.answer.status, seconds);
+        if (outcome.answer.status === 429) this.#hold(request.tokenHash, outcome.answer);
+      } else {
+        this.#options.observer?.attempt?.(outcome.error.failure as TransportFailure, seconds);
+      }
+      this.#recordHealth(outcome, isProbe);
     } finally {
       this.#release(request.tokenHash);
     }
-    const seconds = (performance.now() - started) / MS_PER_S;
-    if ('answer' in outcome) {
-      this.#options.observer?.attempt?.(outcome.answer.status, seconds);
-      if (outcome.answer.status === 429) this.#hold(request.tokenHash, outcome.answer);
-    } else {
-      this.#options.observer?.attempt?.(outcome.error.failure as TransportFailure, seconds);
-    }
-    this.#recordHealth(outcome, isProbe);
     return outcome;
   }
 

@@ -150,6 +150,21 @@ describe('client rate limits: a token bucket per caller (injected clock)', () =>
     expect(sim.requestCount).toBe(1);
   });
 
+  it('advertises the policy of other rates: RATE_LIMIT_RPS=2 with a burst of 5 is a 3 s window, a token per 500 ms', async () => {
+    const server = await start({ RATE_LIMIT_RPS: '2', RATE_LIMIT_BURST: '5' });
+    for (let sent = 0; sent < 5; sent += 1) await get(server, JOBS_URL).expect(200);
+    const refused = await get(server, JOBS_URL).expect(429);
+    expect(refused.headers['ratelimit-policy']).toBe('"default";q=5;w=3');
+    expect(refused.headers['retry-after']).toBe('1');
+    advance(499);
+    await get(server, JOBS_URL).expect(429);
+    advance(1);
+    const one = await get(server, JOBS_URL).expect(200);
+    expect(one.headers['ratelimit-policy']).toBe('"default";q=5;w=3');
+    // r=0, and the 5 missing tokens take 2.5 s, rounded up.
+    expect(one.headers.ratelimit).toBe('"default";r=0;t=3');
+  });
+
   it('limits callers without a token by client IP: 401s and logins share one bucket', async () => {
     const server = await start();
     for (let sent = 0; sent < 2; sent += 1) {
@@ -202,6 +217,17 @@ describe('client rate limits: a token bucket per caller (injected clock)', () =>
     expectRateLimited(await get(server, '/jobs/copy?limit=1'), '/jobs/copy?limit=1');
     // Refused before the jobs router reads anything through the cache or from VSPC.
     expect(sim.requestCount).toBe(calls);
+  });
+
+  it('limits the jobs paths whatever their letter case (Express routes them case-insensitively)', async () => {
+    const server = await start();
+    for (const path of ['/JOBS/COPY?limit=1', `/Jobs/Copy/${SEED_UID}`, '/jobs/COPY?limit=1']) {
+      const res = await get(server, path).expect(200);
+      expect(res.headers['ratelimit-policy']).toBe(POLICY);
+    }
+    await get(server, '/jobs/copy?limit=1').expect(200);
+    await get(server, '/JOBS/copy?limit=1').expect(200);
+    expectRateLimited(await get(server, '/JOBS/COPY?limit=1'), '/JOBS/COPY?limit=1');
   });
 
   it('never limits /healthz, /readyz or /metrics, and they carry no RateLimit fields', async () => {
