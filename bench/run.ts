@@ -30,6 +30,8 @@ const COPY_JOBS = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs';
 const START_TIMEOUT_MS = 20_000;
 /** The proxy's default UPSTREAM_MAX_CONCURRENCY (config/default.json): the herd's ceiling at VSPC. */
 const UPSTREAM_MAX_CONCURRENCY = 8;
+/** RATE_LIMIT_RPS and RATE_LIMIT_BURST for every scenario: the configuration's maximum, never reached. */
+const UNREACHABLE_RATE = 10_000_000;
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -94,6 +96,10 @@ async function startProxy(
       HOST: '127.0.0.1',
       ADMIN_TOKEN,
       CACHE_TTL_MS: '600000',
+      // The client rate limit stays on (its per-request cost is part of the path measured) but out of
+      // reach: its default (50/s, burst 100 per caller) would refuse most of these loads from one token.
+      RATE_LIMIT_RPS: String(UNREACHABLE_RATE),
+      RATE_LIMIT_BURST: String(UNREACHABLE_RATE),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -344,7 +350,7 @@ async function main(): Promise<void> {
             stop,
             get: (port, path) => get(port, path),
           },
-          UPSTREAM_LATENCY_MS,
+          { upstreamLatencyMs: UPSTREAM_LATENCY_MS, rounds: ROUNDS, rateLimitRps: UNREACHABLE_RATE },
         )
       : undefined,
   };
@@ -371,11 +377,7 @@ async function main(): Promise<void> {
       results.herd !== undefined &&
         results.herd.proxy.errors === 0 &&
         !results.herd.proxy.cutShort &&
-        results.herd.proxy.status200 +
-          results.herd.proxy.status429 +
-          results.herd.proxy.status503 +
-          results.herd.proxy.statusOther ===
-          results.herd.requests,
+        results.herd.proxy.answered === results.herd.requests,
     ],
   ] as const;
   for (const [scenario, name, ok] of verdicts)
