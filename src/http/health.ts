@@ -47,6 +47,12 @@ export function createReadyz(
       // Held after a 429: VSPC is up and the cache still serves; this replica is ready.
       if (failure === 'throttled') return { ready: true, upstreamStatus: TOO_MANY_REQUESTS };
       if (failure === 'breaker-open') return { ready: false, reason: BREAKER_OPEN_REASON };
+      if (failure === 'queue-full' || failure === 'queue-timeout') {
+        return {
+          ready: false,
+          reason: 'Every VSPC call slot (UPSTREAM_MAX_CONCURRENCY) stayed busy: the probe could not be sent.',
+        };
+      }
       const reason =
         failure === 'timeout'
           ? `VSPC did not answer within ${timeoutMs} ms.`

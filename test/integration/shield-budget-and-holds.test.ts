@@ -106,6 +106,26 @@ describe('the upstream budget', () => {
     expect((await first).status).toBe(504);
     expect(vspc.calls.map((call) => call.url)).toEqual([page(0)]);
   });
+
+  it('/readyz is not ready while every slot stays busy, and its probe is never sent', async () => {
+    const vspc = await startScriptedUpstream(() => undefined); // never answers
+    opened.push(() => vspc.close());
+    const { server } = await proxyOver(vspc.url, {
+      UPSTREAM_MAX_CONCURRENCY: '1',
+      UPSTREAM_TIMEOUT_MS: '2000',
+      READY_TIMEOUT_MS: '100',
+    });
+    const busy = get(server, page(0), 'tok-a');
+    await waitFor(() => vspc.calls.length === 1);
+    const ready = await request(server.url).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({
+      code: 'not-ready',
+      detail: 'Every VSPC call slot (UPSTREAM_MAX_CONCURRENCY) stayed busy: the probe could not be sent.',
+    });
+    expect(vspc.calls).toHaveLength(1);
+    expect((await busy).status).toBe(504);
+  });
 });
 
 describe('VSPC throttling (429) holds calls', () => {
