@@ -278,3 +278,16 @@ export function validateProxyResponse(
   const lines = describeErrors(validate.errors).map((line) => `  ${line}`);
   throw new Error([`${label} does not match ${target}:`, ...lines].join('\n'));
 }
+
+/**
+ * The problem codes the OpenAPI document gives as examples of `method path`'s answer at exactly `status`
+ * (validateProxyResponse alone would accept a VSPC-style `default` for any status of `/api/v3/*`).
+ */
+export function documentedCodes(method: string, path: string, status: number): string[] {
+  const { operation } = proxyDocumentSchemas().operation(method, path);
+  const entry = (operation.responses as Record<string, { $ref?: string } | undefined>)[String(status)];
+  const response = (entry?.$ref === undefined ? entry : resolveDocumentPointer(entry.$ref)) as
+    { content?: Record<string, { examples?: Record<string, { value: { code: string } }> }> } | undefined;
+  const examples = response?.content?.['application/problem+json']?.examples ?? {};
+  return Object.values(examples).map(({ value }) => value.code);
+}

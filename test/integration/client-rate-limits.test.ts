@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { documentedCodes, proxyDocumentSchemas, validateProxyResponse } from '../helpers/openapi-proxy.js';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
 import { listen, type Listening } from '../helpers/servers.js';
 
@@ -18,6 +19,19 @@ const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
 /** `RateLimit` of an allowed request when the bucket had been full and nothing refilled since. */
 const countdown = (remaining: number) => `"default";r=${remaining};t=${5 - remaining}`;
+
+/** The rate-limit fields of an answer match the header schemas of the OpenAPI document. */
+function expectDocumentedRateLimitFields(res: request.Response): void {
+  const schemas = proxyDocumentSchemas();
+  for (const name of ['RateLimit-Policy', 'RateLimit']) {
+    const value = res.headers[name.toLowerCase()];
+    expect([name, value, schemas.at(`/components/headers/${name}/schema`)(value)]).toEqual([
+      name,
+      value,
+      true,
+    ]);
+  }
+}
 
 describe('client rate limits: a token bucket per caller (injected clock)', () => {
   let sim: Simulator;
@@ -84,6 +98,14 @@ describe('client rate limits: a token bucket per caller (injected clock)', () =>
       instance: path.split('?')[0],
       requestId: res.headers['x-request-id'],
     });
+    // The OpenAPI document describes this answer of this operation, body and rate-limit fields. Express
+    // routes the jobs paths in any letter case; the document names them in lower case.
+    const documented = path.toLowerCase().startsWith('/jobs/') ? path.toLowerCase() : path;
+    validateProxyResponse(res.request.method, documented, 429, res.body, {
+      contentType: res.headers['content-type'],
+    });
+    expect(documentedCodes(res.request.method, documented, 429)).toContain('rate-limited');
+    expectDocumentedRateLimitFields(res);
   }
 
   it("passes a token's first 5 cache hits with RateLimit counting down, then 429s without asking VSPC", async () => {
@@ -207,6 +229,8 @@ describe('client rate limits: a token bucket per caller (injected clock)', () =>
     const page = await get(server, '/jobs/copy?limit=1').expect(200);
     expect(page.headers.ratelimit).toBe(countdown(3));
     expect(page.headers['ratelimit-policy']).toBe(POLICY);
+    validateProxyResponse('GET', '/jobs/copy?limit=1', 200, page.body);
+    expectDocumentedRateLimitFields(page);
     const one = await get(server, `/jobs/copy/${SEED_UID}`).expect(200);
     expect(one.headers.ratelimit).toBe(countdown(2));
     await get(server, JOBS_URL).expect(200);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ServerResponse } from 'node:http';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { documentedCodes, validateProxyResponse } from '../helpers/openapi-proxy.js';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
 import {
   listen,
@@ -174,6 +175,18 @@ async function metric(server: Listening, series: string): Promise<number | undef
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+/**
+ * The OpenAPI document describes this answer of `method path`: its JSON body and media type, and for a
+ * problem, its code among the examples of that status.
+ */
+function expectDocumented(method: string, path: string, res: RawAnswer): void {
+  const body = JSON.parse(res.body) as { code?: string };
+  const contentType = String(res.headers['content-type']);
+  validateProxyResponse(method, path, res.status, body, { contentType });
+  if (contentType.startsWith('application/problem+json'))
+    expect(documentedCodes(method, path, res.status)).toContain(body.code);
+}
+
 function logged(proxy: TestProxy, prefix: string): Array<Record<string, unknown>> {
   return proxy.logs.lines().filter((line) => String(line.msg).startsWith(prefix));
 }
@@ -220,13 +233,18 @@ describe('the circuit breaker', () => {
     expect(proxy.deps.upstream.breakerState).toBe('open');
     expect(vspc.upstream.calls).toHaveLength(5);
 
+    expectDocumented('GET', JOBS, fifth); // VSPC's own 520, passed through
+
     // VSPC would answer now, but nobody asks it: reads and writes alike fail fast.
     const sixth = await send(server);
     expectBreakerRefusal(sixth, String(COOLDOWN_MS / 1000));
+    expectDocumented('GET', JOBS, sixth);
     const head = await send(server, { method: 'HEAD' });
     expect(head.body).toBe('');
     expectBreakerRefusal(head, '10');
-    expectBreakerRefusal(await send(server, { method: 'POST', path: `${JOBS}/x/start`, body: '{}' }), '10');
+    const post = await send(server, { method: 'POST', path: `${JOBS}/x/start`, body: '{}' });
+    expectBreakerRefusal(post, '10');
+    expectDocumented('POST', `${JOBS}/x/start`, post);
     expect(vspc.upstream.calls).toHaveLength(5);
 
     const readyz = await rawRequest(server.url, { path: '/readyz' });
@@ -234,6 +252,7 @@ describe('the circuit breaker', () => {
     expect(readyz.headers['content-type']).toBe(PROBLEM_JSON);
     expect(JSON.parse(readyz.body)).toMatchObject({ code: 'not-ready' });
     expect(JSON.parse(readyz.body).detail).toMatch(/circuit breaker is open/);
+    expectDocumented('GET', '/readyz', readyz);
     expect(await metric(server, 'breaker_state')).toBe(1);
     expect(await metric(server, 'upstream_rejected_total{reason="breaker-open"}')).toBe(3);
     expect(await metric(server, 'upstream_requests_total{status="520"}')).toBe(5);

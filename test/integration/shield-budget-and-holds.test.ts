@@ -1,9 +1,16 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { documentedCodes, validateProxyResponse } from '../helpers/openapi-proxy.js';
 import { buildProxy } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/wait.js';
-import { rawRequest, listen, startScriptedUpstream, type Listening } from '../helpers/servers.js';
+import {
+  rawRequest,
+  listen,
+  startScriptedUpstream,
+  type Listening,
+  type RawAnswer,
+} from '../helpers/servers.js';
 
 const COPY_JOBS = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs';
 const page = (offset: number) => `${COPY_JOBS}?limit=1&offset=${offset}`;
@@ -32,6 +39,18 @@ async function simulator(latencyMs: number): Promise<Simulator> {
 
 const get = (server: Listening, path: string, token: string) =>
   rawRequest(server.url, { path, headers: { authorization: `Bearer ${token}` } });
+
+/**
+ * The OpenAPI document describes this answer of `method path`: its JSON body and media type, and for a
+ * problem, its code among the examples of that status.
+ */
+function expectDocumented(method: string, path: string, res: RawAnswer): void {
+  const body = JSON.parse(res.body) as { code?: string };
+  const contentType = String(res.headers['content-type']);
+  validateProxyResponse(method, path, res.status, body, { contentType });
+  if (contentType.startsWith('application/problem+json'))
+    expect(documentedCodes(method, path, res.status)).toContain(body.code);
+}
 
 describe('the upstream budget', () => {
   it('500 concurrent distinct misses from three tokens never put more than 8 calls in flight at VSPC', async () => {
@@ -81,6 +100,7 @@ describe('the upstream budget', () => {
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(JSON.parse(refused.body)).toMatchObject({ code: 'upstream-overloaded', status: 503 });
+    expectDocumented('GET', page(3), refused);
     expect((await Promise.all(admitted)).map((answer) => answer.status)).toEqual([200, 200, 200]);
     expect(sim.requestCount).toBe(3);
     expect(sim.peakInFlight).toBe(1);
@@ -101,6 +121,7 @@ describe('the upstream budget', () => {
     const waitedMs = Date.now() - started;
     expect(second.status).toBe(503);
     expect(JSON.parse(second.body)).toMatchObject({ code: 'upstream-overloaded', status: 503 });
+    expectDocumented('GET', page(1), second);
     expect(second.headers['retry-after']).toBe('1');
     expect(waitedMs).toBeGreaterThanOrEqual(280); // it did wait (until 400 - 100 ms), it was not refused at once
     expect((await first).status).toBe(504);
@@ -123,6 +144,8 @@ describe('the upstream budget', () => {
       code: 'not-ready',
       detail: 'Every VSPC call slot (UPSTREAM_MAX_CONCURRENCY) stayed busy: the probe could not be sent.',
     });
+    validateProxyResponse('GET', '/readyz', 503, ready.body, { contentType: ready.headers['content-type'] });
+    expect(documentedCodes('GET', '/readyz', 503)).toContain('not-ready');
     expect(vspc.calls).toHaveLength(1);
     expect((await busy).status).toBe(504);
   });
@@ -149,6 +172,7 @@ describe('VSPC throttling (429) holds calls', () => {
     // VSPC's own body passes through; its wait becomes a Retry-After header.
     expect(JSON.parse(throttled.body)).toMatchObject({ errors: [{ code: 429, retryAfter: 2 }] });
     expect(throttled.headers['retry-after']).toBe('2');
+    expectDocumented('GET', page(1), throttled); // VSPC's own 429, passed through
     const callsAtHold = sim.requestCount;
     expect(callsAtHold).toBe(2);
 
@@ -168,6 +192,7 @@ describe('VSPC throttling (429) holds calls', () => {
       const held = await get(server, page(2), alpha);
       expect(held.status).toBe(429);
       expect(JSON.parse(held.body)).toMatchObject({ code: 'upstream-throttled', status: 429 });
+      expectDocumented('GET', page(2), held);
       expect(held.headers['retry-after']).toBe(String(Math.ceil((2000 - elapsedMs) / 1000)));
       clock = saved;
     }
@@ -208,6 +233,7 @@ describe('VSPC throttling (429) holds calls', () => {
     const other = await get(server, page(1), 'tok-two');
     expect(other.status).toBe(429);
     expect(JSON.parse(other.body)).toMatchObject({ code: 'upstream-throttled' });
+    expectDocumented('GET', page(1), other);
     expect(other.headers['retry-after']).toBe('3');
     expect(vspc.calls).toHaveLength(1);
     clock += 3000;
@@ -234,6 +260,7 @@ describe('VSPC throttling (429) holds calls', () => {
     });
     expect(write.status).toBe(429);
     expect(write.headers['retry-after']).toBe('7');
+    expectDocumented('POST', `${COPY_JOBS}/6a3f2b1c-0000-4000-8000-000000000001/start`, write);
     expect(vspc.calls).toHaveLength(1);
     clock += 7000;
     await get(server, page(0), 'tok-w');
@@ -255,7 +282,12 @@ describe('the shield serves the /jobs/copy endpoint too', () => {
     const res = await request(server.url).get('/jobs/copy?limit=5').set('Authorization', `Bearer ${alpha}`);
     expect(res.status).toBe(429);
     expect(res.body).toMatchObject({ code: 'upstream-throttled' });
+    expect(res.body).not.toHaveProperty('vspc'); // the hold's problem: VSPC was not asked
     expect(res.headers['retry-after']).toBe('4');
+    validateProxyResponse('GET', '/jobs/copy?limit=5', 429, res.body, {
+      contentType: res.headers['content-type'],
+    });
+    expect(documentedCodes('GET', '/jobs/copy', 429)).toContain('upstream-throttled');
     expect(sim.requestCount).toBe(calls);
     clock += 4000;
     expect(

@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { OPENAPI_DOCUMENT } from '../../src/http/openapi-document.js';
 import { PROBLEMS, problemBody, type ProblemCode } from '../../src/http/problems.js';
+import { createRateLimiter, rateLimitField, rateLimitPolicyField } from '../../src/http/rate-limit.js';
+import { createMetrics } from '../../src/metrics.js';
+import { problemForFailure, type ShieldRefusal } from '../../src/upstream/errors.js';
 import {
   describeErrors,
   pointerOf,
@@ -72,6 +75,26 @@ function without(object: JsonObject, key: string): JsonObject {
   return Object.fromEntries(Object.entries(object).filter(([name]) => name !== key));
 }
 
+/** A response or header object, its `$ref` (if any) followed. */
+function dereference(entry: unknown): JsonObject {
+  const reference = (entry as JsonObject).$ref;
+  return (typeof reference === 'string' ? resolveDocumentPointer(reference) : entry) as JsonObject;
+}
+
+/** Operations every answer of which counts against the client rate limit (src/app.ts). */
+const isRateLimited = (path: string): boolean => path.startsWith('/jobs/copy') || path.startsWith('/api/v3/');
+
+/** The `code` of each problem example of a response, by example key. */
+function exampleCodes(response: JsonObject): Record<string, string> {
+  const content = response.content as Record<string, { examples?: Record<string, { value: JsonObject }> }>;
+  return Object.fromEntries(
+    Object.entries(content['application/problem+json']?.examples ?? {}).map(([key, { value }]) => [
+      key,
+      String(value.code),
+    ]),
+  );
+}
+
 function expectInvalidPage(body: unknown, message: RegExp): void {
   expect(() => validateProxyResponse('GET', '/jobs/copy', 200, body)).toThrow(message);
 }
@@ -108,7 +131,7 @@ describe('the OpenAPI document', () => {
 
   it('gives every operation a unique operationId and a 2xx response', () => {
     const all = operations();
-    expect(all.length).toBe(16);
+    expect(all.length).toBe(17);
     const ids = all.map(({ operation }) => operation.operationId);
     for (const id of ids) expect(typeof id).toBe('string');
     expect(new Set(ids).size).toBe(ids.length);
@@ -118,18 +141,46 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('asks for the bearer token everywhere but health, docs and login', () => {
+  it('asks for the bearer token everywhere but health, docs and login; for /metrics only when configured', () => {
     const open = operations()
       .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
       .map(({ path, method }) => `${method} ${path}`);
     expect(open.sort()).toEqual(
       ['get /docs', 'get /healthz', 'get /openapi.json', 'get /readyz', 'post /api/v3/token'].sort(),
     );
+    // An empty requirement makes the bearer optional: METRICS_TOKEN guards /metrics only when set.
+    const optional = operations()
+      .filter(
+        ({ operation }) =>
+          Array.isArray(operation.security) &&
+          operation.security.some((requirement: JsonObject) => Object.keys(requirement).length === 0),
+      )
+      .map(({ path, method }) => `${method} ${path}`);
+    expect(optional).toEqual(['get /metrics']);
+    expect(OPENAPI_DOCUMENT.paths['/metrics'].get.security).toEqual([{}, { bearer: [] }]);
     expect(OPENAPI_DOCUMENT.security).toEqual([{ bearer: [] }]);
     expect(OPENAPI_DOCUMENT.components.securitySchemes.bearer).toMatchObject({
       type: 'http',
       scheme: 'bearer',
     });
+  });
+
+  it("gives every response a description, and every header it names a schema (OpenAPI's required fields)", () => {
+    let headers = 0;
+    for (const { path, method, operation } of operations()) {
+      for (const [status, entry] of Object.entries(operation.responses as JsonObject)) {
+        const response = dereference(entry);
+        const where = `${method} ${path} ${status}`;
+        expect([where, typeof response.description]).toEqual([where, 'string']);
+        for (const [name, header] of Object.entries((response.headers as JsonObject | undefined) ?? {})) {
+          // OpenAPI ignores a Content-Type header object; the media type says it.
+          expect(name.toLowerCase()).not.toBe('content-type');
+          expect([where, name, typeof dereference(header).schema]).toEqual([where, name, 'object']);
+          headers += 1;
+        }
+      }
+    }
+    expect(headers).toBeGreaterThan(100);
   });
 
   it('names no external URL (the docs page works offline)', () => {
@@ -376,5 +427,207 @@ describe('the Problem schema', () => {
       }
     }
     expect(statusOf.size).toBeGreaterThan(10);
+  });
+});
+
+describe('GET /metrics in the document', () => {
+  it('describes what the metrics handler sends: Prometheus text, and a 401 problem', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const exposition = await metrics.registry.metrics();
+    expect(metrics.registry.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(() =>
+      validateProxyResponse('GET', '/metrics', 200, exposition, {
+        contentType: metrics.registry.contentType,
+      }),
+    ).not.toThrow();
+    expect(() =>
+      validateProxyResponse('GET', '/metrics', 200, { not: 'text' }, { contentType: 'text/plain' }),
+    ).toThrow(/must be string/);
+    const refusal = problemBody('unauthorized', 'Send Authorization: Bearer <METRICS_TOKEN>.', {
+      instance: '/metrics',
+      requestId: 'r-1',
+    });
+    expect(() =>
+      validateProxyResponse('GET', '/metrics', 401, refusal, {
+        contentType: 'application/problem+json; charset=utf-8',
+      }),
+    ).not.toThrow();
+    const operation = OPENAPI_DOCUMENT.paths['/metrics'].get;
+    const responses = operation.responses as JsonObject;
+    expect(operation.tags).toEqual(['operations']);
+    expect(Object.keys(responses).sort()).toEqual(['200', '401', '500']);
+    expect(dereference(responses['401']).description).toMatch(/^Only while `METRICS_TOKEN` is set/);
+  });
+});
+
+describe('the client rate limit in the document', () => {
+  const LIMIT_HEADERS = ['RateLimit-Policy', 'RateLimit'];
+
+  it('references RateLimit-Policy and RateLimit from every response of the rate-limited operations, and only there', () => {
+    const limited: string[] = [];
+    for (const { path, method, operation } of operations()) {
+      for (const [status, entry] of Object.entries(operation.responses as JsonObject)) {
+        const headers = (dereference(entry).headers as Record<string, JsonObject> | undefined) ?? {};
+        const references = LIMIT_HEADERS.map((name) => headers[name]?.$ref);
+        const expected = isRateLimited(path)
+          ? LIMIT_HEADERS.map((name) => `#/components/headers/${name}`)
+          : [undefined, undefined];
+        expect([`${method} ${path} ${status}`, references]).toEqual([
+          `${method} ${path} ${status}`,
+          expected,
+        ]);
+        if (isRateLimited(path)) limited.push(`${method} ${path}`);
+      }
+    }
+    expect(new Set(limited)).toEqual(
+      new Set([
+        'get /jobs/copy',
+        'get /jobs/copy/{id}',
+        'post /api/v3/token',
+        ...['get', 'head', 'post', 'put', 'patch', 'delete', 'options'].map((m) => `${m} /api/v3/{path}`),
+      ]),
+    );
+  });
+
+  it('header schemas accept the fields the limiter writes, and refuse others', () => {
+    const schemas = proxyDocumentSchemas();
+    const policy = schemas.at('/components/headers/RateLimit-Policy/schema');
+    const quota = schemas.at('/components/headers/RateLimit/schema');
+    for (const [rps, burst] of [
+      [1, 5],
+      [2, 5],
+      [50, 100],
+      [1000, 1],
+    ] as const) {
+      const field = rateLimitPolicyField(rps, burst);
+      expect([field, policy(field)]).toEqual([field, true]);
+      let clock = 1_000_000;
+      const limiter = createRateLimiter({ rps, burst, now: () => clock });
+      if (limiter === null) throw new Error(`RATE_LIMIT_RPS=${rps} built no limiter`);
+      // Allowed requests, then refusals, with some refill between them.
+      for (let sent = 0; sent <= burst + 2; sent += 1) {
+        const value = rateLimitField(limiter.take('caller'));
+        expect([value, quota(value)]).toEqual([value, true]);
+        clock += 100;
+      }
+    }
+    expect(OPENAPI_DOCUMENT.components.headers['RateLimit-Policy'].schema.examples).toEqual([
+      '"default";q=100;w=2',
+    ]);
+    expect(OPENAPI_DOCUMENT.components.headers.RateLimit.schema.examples).toContain('"default";r=99;t=1');
+    for (const bad of ['default;q=5;w=5', '"default";q=5', '"default";q=5;w=5, "other";q=1;w=1'])
+      expect([bad, policy(bad)]).toEqual([bad, false]);
+    for (const bad of ['"default";r=5', '"default";t=1;r=5', '"default";r=-1;t=1'])
+      expect([bad, quota(bad)]).toEqual([bad, false]);
+  });
+});
+
+describe('the shield and the rate limit in the document', () => {
+  /** Concrete requests of every rate-limited operation. */
+  const LIMITED_REQUESTS: ReadonlyArray<readonly [string, string]> = [
+    ['GET', '/jobs/copy'],
+    ['GET', `/jobs/copy/${JOB_ID}`],
+    ...['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map(
+      (method) => [method, '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs'] as const,
+    ),
+    ['POST', '/api/v3/token'],
+  ];
+  const PROBLEM_JSON = { contentType: 'application/problem+json; charset=utf-8' };
+
+  it('documents every shield refusal and the rate limit at their status on every rate-limited operation', () => {
+    const refusals: ShieldRefusal[] = ['throttled', 'breaker-open', 'queue-full', 'queue-timeout'];
+    const bodies = [
+      ...refusals.map((failure) => {
+        const { code, detail } = problemForFailure(failure);
+        return problemBody(code, detail, { instance: '/x', requestId: 'r-1' });
+      }),
+      problemBody('rate-limited', 'This caller sent more than RATE_LIMIT_BURST (5) requests.', {
+        instance: '/x',
+        requestId: 'r-1',
+      }),
+    ];
+    expect(bodies.map(({ code, status }) => `${status} ${code}`)).toEqual([
+      '429 upstream-throttled',
+      '503 upstream-unavailable',
+      '503 upstream-overloaded',
+      '503 upstream-overloaded',
+      '429 rate-limited',
+    ]);
+    for (const [method, path] of LIMITED_REQUESTS) {
+      const { operation } = proxyDocumentSchemas().operation(method, path);
+      for (const body of bodies) {
+        expect(() => validateProxyResponse(method, path, body.status, body, PROBLEM_JSON)).not.toThrow();
+        // Documented at exactly that status (not VSPC's `default`), with the code among its examples.
+        const response = dereference((operation.responses as JsonObject)[String(body.status)]);
+        expect([method, path, Object.values(exampleCodes(response))]).toEqual([
+          method,
+          path,
+          expect.arrayContaining([body.code]),
+        ]);
+      }
+    }
+  });
+
+  it('holds an example of each cause of 429 and 503, with Retry-After, one response per status', () => {
+    const responseAt = (path: string, method: string, status: string) => {
+      const item = OPENAPI_DOCUMENT.paths[path as keyof typeof OPENAPI_DOCUMENT.paths] as JsonObject;
+      const response = dereference(((item[method] as JsonObject).responses as JsonObject)[status]);
+      expect(Object.keys(response.headers as JsonObject)).toEqual(
+        expect.arrayContaining(['Retry-After', 'RateLimit-Policy', 'RateLimit']),
+      );
+      return response;
+    };
+    for (const path of ['/jobs/copy', '/jobs/copy/{id}']) {
+      expect(exampleCodes(responseAt(path, 'get', '429'))).toEqual({
+        'rate-limited': 'rate-limited',
+        'upstream-throttled': 'upstream-throttled',
+        'upstream-throttled-hold': 'upstream-throttled',
+      });
+      expect(new Set(Object.values(exampleCodes(responseAt(path, 'get', '503'))))).toEqual(
+        new Set(['upstream-busy', 'upstream-unavailable', 'upstream-overloaded']),
+      );
+    }
+    for (const [path, method] of [
+      ['/api/v3/{path}', 'get'],
+      ['/api/v3/{path}', 'delete'],
+      ['/api/v3/token', 'post'],
+    ] as const) {
+      // VSPC's own 429 passes through unchanged: the pass-through's own 429 problems never carry `vspc`.
+      const tooMany = responseAt(path, method, '429');
+      expect(exampleCodes(tooMany)).toEqual({
+        'rate-limited': 'rate-limited',
+        'upstream-throttled-hold': 'upstream-throttled',
+      });
+      expect(JSON.stringify(tooMany.content)).not.toMatch(/"vspc"/);
+      expect(Object.keys(tooMany.content as JsonObject)).toContain('*/*');
+      expect(new Set(Object.values(exampleCodes(responseAt(path, method, '503'))))).toEqual(
+        new Set(['upstream-unavailable', 'upstream-overloaded']),
+      );
+    }
+  });
+
+  it("describes the throttle hold's problem, which has no vspc member, and the breaker's /readyz", () => {
+    const hold = problemBody('upstream-throttled', problemForFailure('throttled').detail, {
+      instance: '/jobs/copy',
+      requestId: 'r-1',
+    });
+    expect(hold).not.toHaveProperty('vspc');
+    expect(() => validateProxyResponse('GET', '/jobs/copy', 429, hold, PROBLEM_JSON)).not.toThrow();
+    const throttled = OPENAPI_DOCUMENT.components.responses.Throttled;
+    expect(throttled.description).toMatch(/VSPC answered 429/);
+    expect(throttled.description).toMatch(/holding this token's calls/);
+    const readyz = dereference((OPENAPI_DOCUMENT.paths['/readyz'].get.responses as JsonObject)['503']);
+    expect(readyz.description).toMatch(/circuit breaker is open/);
+    expect(Object.values(exampleCodes(readyz))).toEqual(['not-ready', 'not-ready', 'shutting-down']);
+  });
+
+  it('holds an example of every problem code of the catalog', () => {
+    const documented = new Set<string>();
+    for (const { node, tokens } of walk(OPENAPI_DOCUMENT)) {
+      if (tokens.at(-2) === 'examples' && tokens.at(-3) === 'application/problem+json') {
+        documented.add(String(((node as JsonObject).value as JsonObject).code));
+      }
+    }
+    expect([...documented].sort()).toEqual(Object.keys(PROBLEMS).sort());
   });
 });
