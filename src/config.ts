@@ -274,8 +274,8 @@ const MAX_BODY_BYTES = 1024 * 1024 * 1024;
 const MAX_CONCURRENCY = 10_000;
 const MAX_QUEUE = 1_000_000;
 const MAX_RETRIES = 10;
-/** Longest throttle hold: one day. */
-const MAX_HOLD_S = 86_400;
+/** Longest throttle hold: one hour (the shield caps VSPC's own waits there too). */
+const MAX_HOLD_S = 3600;
 const MAX_BREAKER_FAILURES = 1000;
 const MAX_RATE = 10_000_000;
 

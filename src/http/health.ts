@@ -25,7 +25,11 @@ export const healthz: RequestHandler = (_req, res) => {
 
 /** Builds `GET /readyz`: 200 when VSPC answered within `timeoutMs`, else (or while shutting down) 503 problem+json. */
 export function createReadyz(
-  upstream: UpstreamClient & { readonly breakerState?: BreakerState },
+  upstream: UpstreamClient & {
+    readonly breakerState?: BreakerState;
+    readonly breakerRetryAfterS?: number;
+    readonly breakerProbing?: boolean;
+  },
   timeoutMs: number,
   isStopping: () => boolean = () => false,
   now: () => number = Date.now,
@@ -39,6 +43,7 @@ export function createReadyz(
         target: PROBE_TARGET,
         headers: { accept: 'application/json' },
         timeoutMs,
+        readiness: true,
       });
       if (answer.status >= 500) return { ready: false, reason: `VSPC answered ${answer.status}.` };
       return { ready: true, upstreamStatus: answer.status };
@@ -68,10 +73,15 @@ export function createReadyz(
         requestId: requestIdOf(req),
       });
     }
-    if (upstream.breakerState === 'open') {
+    // Open and cooling down, or its probe call still out: not ready, without asking VSPC. Once the
+    // cool-down is over and no probe runs, the readiness probe below asks VSPC itself (the breaker
+    // waits for a real call to decide, so a load balancer that took this replica out lets it back in).
+    const breaker = upstream.breakerState;
+    if (breaker === 'open' || (breaker === 'half-open' && upstream.breakerProbing === true)) {
       return sendProblem(res, 'not-ready', BREAKER_OPEN_REASON, {
         instance: instanceOf(req),
         requestId: requestIdOf(req),
+        headers: { 'Retry-After': String(Math.max(1, upstream.breakerRetryAfterS ?? 1)) },
       });
     }
     if (last === null || now() - last.at >= PROBE_REUSE_MS) last = { at: now(), result: probe() };

@@ -30,6 +30,8 @@ export interface UpstreamRequest {
   tokenHash?: string;
   /** Who waits for the answer: a client (`interactive`, the default) or nobody in a hurry (`bulk`). */
   priority?: Priority;
+  /** A readiness probe (`/readyz`): the circuit breaker neither refuses it nor learns from it. */
+  readiness?: boolean;
 }
 
 /** Interactive calls leave the shield's queue before bulk ones (`all=true` windows, background refreshes). */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Priority, UpstreamClient, UpstreamRequest, UpstreamResponse } from './client.js';
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './client.js';
 import { UpstreamError, type ShieldRefusal, type TransportFailure } from './errors.js';
 
 /** 0 closed, 1 open, 2 half-open: the `breaker_state` gauge's encoding. */
@@ -71,7 +71,9 @@ const NEUTRAL_FAILURES: ReadonlySet<TransportFailure> = new Set(['aborted', 'bod
 type Outcome = { answer: UpstreamResponse } | { error: UpstreamError };
 
 interface Waiter {
-  tokenHash: string | undefined;
+  /** The caller's own request object: its `priority` is read each time a waiter is picked. */
+  request: UpstreamRequest;
+  /** Called with the slot already taken. */
   admit(): void;
   refuse(error: UpstreamError): void;
 }
@@ -93,7 +95,8 @@ export class UpstreamShield implements UpstreamClient {
 
   #inflight = 0;
   readonly #inflightByToken = new Map<string, number>();
-  readonly #queues: Record<Priority, Waiter[]> = { interactive: [], bulk: [] };
+  /** Waiters in arrival order; interactive ones are picked before bulk ones. */
+  readonly #queue: Waiter[] = [];
 
   /** Until when every call is held (ms), after VSPC named its global limit. */
   #globalHoldUntil = 0;
@@ -120,13 +123,23 @@ export class UpstreamShield implements UpstreamClient {
 
   /** Calls waiting for a slot now. */
   get queueLength(): number {
-    return this.#queues.interactive.length + this.#queues.bulk.length;
+    return this.#queue.length;
   }
 
   /** The breaker's state now (an open breaker whose cool-down has passed reads `half-open`). */
   get breakerState(): BreakerState {
     if (this.#breaker === 'open' && this.#cooldownLeftMs() <= 0) return 'half-open';
     return this.#breaker;
+  }
+
+  /** True while the breaker's one probe call is in flight. */
+  get breakerProbing(): boolean {
+    return this.#probeInFlight;
+  }
+
+  /** Whole seconds until an open breaker lets its probe through (0 when it is not open). */
+  get breakerRetryAfterS(): number {
+    return this.#breaker === 'open' ? Math.max(0, Math.ceil(this.#cooldownLeftMs() / MS_PER_S)) : 0;
   }
 
   close(): void {
@@ -139,19 +152,21 @@ export class UpstreamShield implements UpstreamClient {
    * VSPC status; rejects with {@link UpstreamError}.
    */
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const deadline = this.#now() + (request.timeoutMs ?? this.#options.defaultTimeoutMs);
+    const budgetMs = request.timeoutMs ?? this.#options.defaultTimeoutMs;
+    const deadline = this.#now() + budgetMs;
+    const reserveMs = attemptReserveMs(budgetMs);
     const idempotent = request.method === 'GET' || request.method === 'HEAD';
     let last: Outcome | null = null;
     for (let attempt = 0; ; attempt += 1) {
       let isProbe: boolean;
       try {
-        isProbe = await this.#admit(request, deadline);
+        isProbe = await this.#admit(request, deadline, reserveMs);
       } catch (error) {
         // A retry the shield refuses ends with what VSPC last said, not with the refusal.
         if (last !== null) return settle(last);
         throw error;
       }
-      const outcome = await this.#attempt(request, deadline, isProbe);
+      const outcome = await this.#attempt(request, deadline, budgetMs, isProbe);
       const mayRetry =
         idempotent &&
         attempt < this.#options.retries &&
@@ -159,7 +174,8 @@ export class UpstreamShield implements UpstreamClient {
         request.signal?.aborted !== true;
       if (!mayRetry) return settle(outcome);
       const delayMs = this.#random() * Math.min(MAX_BACKOFF_MS, this.#options.retryBaseMs * 2 ** attempt);
-      if (this.#now() + delayMs >= deadline) return settle(outcome);
+      // A retry must still have time for an attempt after its backoff.
+      if (this.#now() + delayMs + reserveMs >= deadline) return settle(outcome);
       this.#options.logger.info(
         {
           attempt: attempt + 1,
@@ -176,10 +192,10 @@ export class UpstreamShield implements UpstreamClient {
   }
 
   /** Resolves when the call may go to VSPC (true: as the breaker's probe); rejects with a refusal. */
-  #admit(request: UpstreamRequest, deadline: number): Promise<boolean> {
-    const refusal = this.#gate(request.tokenHash);
+  #admit(request: UpstreamRequest, deadline: number, reserveMs: number): Promise<boolean> {
+    const refusal = this.#gate(request);
     if (refusal !== null) return Promise.reject(refusal);
-    if (this.#breaker !== 'closed') {
+    if (this.#breaker !== 'closed' && request.readiness !== true) {
       // After the cool-down the first caller with a free slot is the breaker's one probe; it never queues.
       if (!this.#hasSlot(request.tokenHash))
         return Promise.reject(this.#refuse('breaker-open', BUSY_RETRY_AFTER_S));
@@ -188,20 +204,19 @@ export class UpstreamShield implements UpstreamClient {
       this.#take(request.tokenHash);
       return Promise.resolve(true);
     }
-    if (this.queueLength === 0 && this.#hasSlot(request.tokenHash)) {
+    if (this.#queue.length === 0 && this.#hasSlot(request.tokenHash)) {
       this.#take(request.tokenHash);
       return Promise.resolve(false);
     }
-    if (this.queueLength >= this.#options.queueMax) {
-      return Promise.reject(this.#refuse('queue-full', BUSY_RETRY_AFTER_S));
-    }
+    // Bulk calls may fill half the queue: the other half stays for callers who wait for their answer.
+    const room = request.priority === 'bulk' ? this.#options.queueMax / 2 : this.#options.queueMax;
+    if (this.#queue.length >= room) return Promise.reject(this.#refuse('queue-full', BUSY_RETRY_AFTER_S));
     return new Promise<boolean>((resolve, reject) => {
-      const queue = this.#queues[request.priority ?? 'interactive'];
       const leave = (): void => {
         clearTimeout(timer);
         request.signal?.removeEventListener('abort', onAbort);
-        const index = queue.indexOf(waiter);
-        if (index !== -1) queue.splice(index, 1);
+        const index = this.#queue.indexOf(waiter);
+        if (index !== -1) this.#queue.splice(index, 1);
       };
       const onAbort = (): void => {
         leave();
@@ -210,15 +225,9 @@ export class UpstreamShield implements UpstreamClient {
         );
       };
       const waiter: Waiter = {
-        tokenHash: request.tokenHash,
+        request,
         admit: () => {
           leave();
-          const refusal = this.#gate(request.tokenHash);
-          if (refusal !== null) {
-            this.#release(request.tokenHash);
-            reject(refusal);
-            return;
-          }
           resolve(false);
         },
         refuse: (error) => {
@@ -228,25 +237,26 @@ export class UpstreamShield implements UpstreamClient {
       };
       // A call sent with a sliver of its deadline left only loads VSPC for an answer nobody gets:
       // the wait ends while there is still time for an attempt.
-      const budgetMs = request.timeoutMs ?? this.#options.defaultTimeoutMs;
-      const reserveMs = Math.min(MIN_ATTEMPT_MS, budgetMs / ATTEMPT_SHARE_DIVISOR);
       const timer = setTimeout(
         () => waiter.refuse(this.#refuse('queue-timeout', BUSY_RETRY_AFTER_S)),
         Math.max(0, deadline - reserveMs - this.#now()),
       );
       if (request.signal?.aborted === true) return onAbort();
       request.signal?.addEventListener('abort', onAbort, { once: true });
-      queue.push(waiter);
+      this.#queue.push(waiter);
       // Waiters ahead may be blocked by their token's cap only; this one may go now.
       this.#pump();
     });
   }
 
-  /** A refusal for a held token or an open breaker, or `null` when the call may queue. */
-  #gate(tokenHash: string | undefined): UpstreamError | null {
-    const holdLeftMs = this.#holdLeftMs(tokenHash);
+  /**
+   * A refusal for a held token or an open breaker, or `null` when the call may queue. Readiness
+   * probes pass the breaker: they tell `/readyz` whether VSPC answers, and the breaker does not learn from them.
+   */
+  #gate(request: UpstreamRequest): UpstreamError | null {
+    const holdLeftMs = this.#holdLeftMs(request.tokenHash);
     if (holdLeftMs > 0) return this.#refuse('throttled', Math.ceil(holdLeftMs / MS_PER_S));
-    if (this.#breaker === 'closed') return null;
+    if (this.#breaker === 'closed' || request.readiness === true) return null;
     const cooldownLeftMs = this.#cooldownLeftMs();
     if (this.#breaker === 'open' && cooldownLeftMs > 0) {
       return this.#refuse('breaker-open', Math.ceil(cooldownLeftMs / MS_PER_S));
@@ -255,11 +265,16 @@ export class UpstreamShield implements UpstreamClient {
     return null;
   }
 
-  async #attempt(request: UpstreamRequest, deadline: number, isProbe: boolean): Promise<Outcome> {
+  async #attempt(
+    request: UpstreamRequest,
+    deadline: number,
+    budgetMs: number,
+    isProbe: boolean,
+  ): Promise<Outcome> {
     const started = performance.now();
+    const timeoutMs = Math.max(1, deadline - this.#now());
     let outcome: Outcome;
     try {
-      const timeoutMs = Math.max(1, deadline - this.#now());
       outcome = { answer: await this.#client.request({ ...request, timeoutMs }) };
     } catch (error) {
       outcome = {
@@ -279,19 +294,29 @@ export class UpstreamShield implements UpstreamClient {
       } else {
         this.#options.observer?.attempt?.(outcome.error.failure as TransportFailure, seconds);
       }
-      this.#recordHealth(outcome, isProbe);
+      // A call that timed out with less than half its time left (the rest went waiting here) says
+      // more about this queue than about VSPC.
+      const shortChanged = timeoutMs < budgetMs / 2;
+      if (request.readiness !== true) this.#recordHealth(outcome, isProbe, shortChanged);
     } finally {
       this.#release(request.tokenHash);
     }
     return outcome;
   }
 
-  /** Feeds one attempt's outcome to the breaker. */
-  #recordHealth(outcome: Outcome, isProbe: boolean): void {
+  /**
+   * Feeds one attempt's outcome to the breaker. While it is open or half-open, only the probe's
+   * outcome counts: a call that was already in flight when it opened decides nothing.
+   */
+  #recordHealth(outcome: Outcome, isProbe: boolean, shortChanged: boolean): void {
     if (isProbe) this.#probeInFlight = false;
     if (this.#options.breakerFailures === 0) return;
+    if (this.#breaker !== 'closed' && !isProbe) return;
     const failed = 'answer' in outcome ? outcome.answer.status >= 500 : true;
-    if ('error' in outcome && NEUTRAL_FAILURES.has(outcome.error.failure as TransportFailure)) return;
+    if ('error' in outcome) {
+      const failure = outcome.error.failure as TransportFailure;
+      if (NEUTRAL_FAILURES.has(failure) || (failure === 'timeout' && shortChanged)) return;
+    }
     if (!failed) {
       this.#consecutiveFailures = 0;
       if (this.#breaker !== 'closed') this.#setBreaker('closed');
@@ -330,7 +355,7 @@ export class UpstreamShield implements UpstreamClient {
   /** Starts a hold after a 429, and makes sure the answer carries `Retry-After`. */
   #hold(tokenHash: string | undefined, answer: UpstreamResponse): void {
     this.#options.observer?.throttled?.();
-    const vspc = throttleOf(answer);
+    const vspc = throttleOf(answer, this.#now());
     const seconds = Math.min(
       MAX_HOLD_S,
       Math.max(1, Math.ceil(vspc.retryAfterS ?? this.#options.throttleDefaultS)),
@@ -343,11 +368,13 @@ export class UpstreamShield implements UpstreamClient {
       this.#globalHoldUntil = Math.max(this.#globalHoldUntil, until);
     } else {
       const holder = tokenHash ?? ANONYMOUS_HOLDER;
+      const held = this.#tokenHolds.get(holder) ?? 0;
       this.#tokenHolds.delete(holder);
-      this.#tokenHolds.set(holder, until);
+      this.#tokenHolds.set(holder, Math.max(held, until)); // a later, shorter wait never shortens a hold
       this.#pruneHolds();
     }
-    answer.headers['retry-after'] ??= String(seconds);
+    // The client hears the wait the proxy applies, whatever VSPC wrote (or did not write) in its header.
+    answer.headers['retry-after'] = String(seconds);
     this.#options.logger.warn(
       { scope: global ? 'global' : 'token', retryAfterS: seconds },
       'VSPC throttled: holding calls until its retryAfter',
@@ -394,28 +421,47 @@ export class UpstreamShield implements UpstreamClient {
     this.#pump();
   }
 
-  /** Admits waiters while there are slots: interactive first, in arrival order, skipping tokens at their cap. */
+  /**
+   * Admits waiters while there are slots: interactive first, in arrival order, skipping tokens at
+   * their cap. A waiter whose token is now held (or who meets an opened breaker) is refused here,
+   * in this loop: refusing never re-enters it, however long the queue.
+   */
   #pump(): void {
     while (this.#inflight < this.#options.maxConcurrency) {
-      const waiter = this.#nextAdmissible();
-      if (waiter === undefined) return;
-      this.#take(waiter.tokenHash);
+      const index = this.#nextAdmissible();
+      if (index === -1) return;
+      const waiter = this.#queue[index] as Waiter;
+      this.#queue.splice(index, 1);
+      const refusal =
+        this.#gate(waiter.request) ??
+        (this.#breaker !== 'closed' && waiter.request.readiness !== true
+          ? this.#refuse('breaker-open', BUSY_RETRY_AFTER_S)
+          : null);
+      if (refusal !== null) {
+        waiter.refuse(refusal);
+        continue;
+      }
+      this.#take(waiter.request.tokenHash);
       waiter.admit();
     }
   }
 
-  #nextAdmissible(): Waiter | undefined {
-    for (const queue of [this.#queues.interactive, this.#queues.bulk]) {
-      const found = queue.find((waiter) => this.#hasSlot(waiter.tokenHash));
-      if (found !== undefined) return found;
+  /** Index of the next waiter to admit, or -1. */
+  #nextAdmissible(): number {
+    for (const bulk of [false, true]) {
+      const index = this.#queue.findIndex(
+        (waiter) => (waiter.request.priority === 'bulk') === bulk && this.#hasSlot(waiter.request.tokenHash),
+      );
+      if (index !== -1) return index;
     }
-    return undefined;
+    return -1;
   }
 
   #refuseQueued(): void {
-    const waiters = [...this.#queues.interactive, ...this.#queues.bulk];
     const retryAfterS = Math.ceil(this.#options.breakerCooldownMs / MS_PER_S);
-    for (const waiter of waiters) waiter.refuse(this.#refuse('breaker-open', retryAfterS));
+    for (const waiter of [...this.#queue]) {
+      if (waiter.request.readiness !== true) waiter.refuse(this.#refuse('breaker-open', retryAfterS));
+    }
   }
 
   #refuse(reason: ShieldRefusal, retryAfterS: number): UpstreamError {
@@ -431,6 +477,14 @@ const REFUSAL_MESSAGES: Readonly<Record<ShieldRefusal, string>> = {
   throttled: 'VSPC is throttling; the call is held until its retryAfter.',
   'breaker-open': 'The circuit breaker is open; VSPC is not called.',
 };
+
+/**
+ * What a call keeps of its time budget for an attempt: it stops waiting in the queue, and skips a
+ * retry, when less is left. Pure.
+ */
+export function attemptReserveMs(budgetMs: number): number {
+  return Math.min(MIN_ATTEMPT_MS, budgetMs / ATTEMPT_SHARE_DIVISOR);
+}
 
 function settle(outcome: Outcome): UpstreamResponse {
   if ('answer' in outcome) return outcome.answer;
@@ -461,7 +515,10 @@ export function throttleOf(
       first = undefined;
     }
   }
-  const global = typeof first?.message === 'string' && /\bglobal\b/i.test(first.message);
+  // VSPC sees every call from the proxy's one address: a limit per IP (not per user and IP) holds everyone.
+  const message = typeof first?.message === 'string' ? first.message : '';
+  const global =
+    /\bglobal\b/i.test(message) || (/\b(ip|address)\b/i.test(message) && !/\buser\b/i.test(message));
   const fromBody = seconds(first?.retryAfter);
   if (fromBody !== null) return { retryAfterS: fromBody, global };
   const header = answer.headers['retry-after']?.trim();
