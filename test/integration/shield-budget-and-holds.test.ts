@@ -75,6 +75,10 @@ describe('the upstream budget', () => {
     // While alpha's 16 extra calls wait, beta's call goes at once: a capped token does not block others.
     await waitFor(() => proxy.deps.upstream.queueLength === 16);
     expect(proxy.deps.upstream.inflight).toBe(4);
+    // The gauges read the same at a scrape.
+    const scrape = await request(server.url).get('/metrics').expect(200);
+    expect(scrape.text).toMatch(/^upstream_inflight 4$/m);
+    expect(scrape.text).toMatch(/^upstream_queue_length 16$/m);
     const betaAnswer = await get(server, page(0), beta);
     expect(betaAnswer.status).toBe(200);
     expect(proxy.deps.upstream.queueLength).toBeGreaterThan(0);
