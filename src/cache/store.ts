@@ -39,6 +39,15 @@ const LOOKUP_OPTIONS = { allowStale: true, noDeleteOnStaleGet: true } as const;
 
 export type FetchResult = { entry: CachedAnswer; outcome: 'miss' | 'collapsed' | 'refresh' };
 
+/**
+ * Filled by {@link ResponseCache.fetch} before it returns its promise, so a caller knows how it met
+ * the cache even when the fetch rejects.
+ */
+export interface FetchReport {
+  /** True when this call joined a VSPC call already in flight for the key (its waiters share one outcome). */
+  collapsed: boolean;
+}
+
 /** What {@link ResponseCache.read} served, and how. */
 export type ReadResult = { entry: CachedAnswer; outcome: 'hit' | 'stale' | FetchResult['outcome'] };
 
@@ -53,6 +62,11 @@ export class ResponseCache {
   readonly #now: () => number;
   /** Counts purges, so a fetch that began before one does not store what it read. */
   #purges = 0;
+  /**
+   * The request object each load in flight handed to the upstream, by key: a caller that waits on a
+   * bulk load raises that very object's `priority`, which the shield reads when it picks a waiter.
+   */
+  readonly #inflightRequests = new Map<string, UpstreamRequest>();
 
   constructor(options: ResponseCacheOptions) {
     this.#options = options;
@@ -79,10 +93,21 @@ export class ResponseCache {
   /**
    * Answers a miss: one VSPC call however many callers ask for `key` at once. Resolves with the
    * stored entry; rejects with {@link UncacheableAnswer} or {@link UpstreamError}, the same for every waiter.
+   * A caller that is not `bulk` and joins a `bulk` call in flight (an `all=true` window, a background
+   * refresh) promotes that call to `interactive`: a client now waits for it. `options.report` is
+   * filled synchronously, before the returned promise settles.
    */
-  async fetch(key: string, context: FetchContext, options: { forceRefresh: boolean }): Promise<FetchResult> {
+  async fetch(
+    key: string,
+    context: FetchContext,
+    options: { forceRefresh: boolean; report?: FetchReport },
+  ): Promise<FetchResult> {
+    if (context.request.priority !== 'bulk') {
+      const inflight = this.#inflightRequests.get(key);
+      if (inflight?.priority === 'bulk') inflight.priority = 'interactive';
+    }
     const status: LRUCache.Status<string, CachedAnswer, FetchContext> = {};
-    const entry = await this.#lru.fetch(key, {
+    const pending = this.#lru.fetch(key, {
       context,
       forceRefresh: options.forceRefresh,
       allowStale: false,
@@ -90,13 +115,17 @@ export class ResponseCache {
       noDeleteOnFetchRejection: options.forceRefresh,
       status,
     });
+    // lru-cache sets `status.fetch` synchronously; the report must not wait for the outcome.
+    const collapsed = status.fetch === 'inflight';
+    if (options.report !== undefined) options.report.collapsed = collapsed;
+    const entry = await pending;
     if (entry === undefined)
       throw new UpstreamError(
         'aborted',
         'ERR_ABORTED',
         'The cache entry was purged while it was being fetched.',
       );
-    const outcome = status.fetch === 'inflight' ? 'collapsed' : options.forceRefresh ? 'refresh' : 'miss';
+    const outcome = collapsed ? 'collapsed' : options.forceRefresh ? 'refresh' : 'miss';
     return { entry, outcome };
   }
 
@@ -145,20 +174,30 @@ export class ResponseCache {
     signal: AbortSignal,
   ): Promise<CachedAnswer> {
     const purgesAtStart = this.#purges;
+    // Kept by reference: {@link fetch} may raise its priority while the shield holds it.
+    const request: UpstreamRequest = { ...context.request, signal };
+    this.#inflightRequests.set(key, request);
     let answer: UpstreamResponse;
     try {
-      answer = await this.#options.upstream.request({ ...context.request, signal });
+      answer = await this.#options.upstream.request(request);
     } catch (error) {
       if (stale !== undefined && error instanceof UpstreamError && staleIfErrorAllowsFailure(error.failure)) {
         // A held call reports the 429 that started the hold.
         stale.refreshFailure =
           error.failure === 'throttled' ? { status: TOO_MANY_REQUESTS } : { failure: error.failure };
-        this.#options.logger?.warn(
-          { path: context.path, failure: error.failure },
-          'cache refresh failed; serving stale',
-        );
+        // Shield refusals (they carry `retryAfterS`) have their own metric; one line per stale hit
+        // during a hold or an open breaker would flood the log.
+        if (error.retryAfterS === undefined) {
+          this.#options.logger?.warn(
+            { path: context.path, failure: error.failure },
+            'cache refresh failed; serving stale',
+          );
+        }
       }
       throw error;
+    } finally {
+      // A purge may have let a newer load for this key start meanwhile: only this load's own request goes.
+      if (this.#inflightRequests.get(key) === request) this.#inflightRequests.delete(key);
     }
     const purgedMeanwhile = this.#purges !== purgesAtStart;
     if (answer.status === 200 && answer.body.length <= this.#options.maxEntryBytes && !purgedMeanwhile) {

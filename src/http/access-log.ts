@@ -16,8 +16,12 @@ const UNMATCHED_ROUTE = 'unmatched';
 
 const JOBS_ROUTE = '/jobs/copy';
 const JOB_ROUTE = '/jobs/copy/:id';
-/** One path segment after `/jobs/copy/`: the shape Express's `/jobs/copy/:id` matches. */
-const JOB_PATH = /^\/jobs\/copy\/[^/]+$/;
+/**
+ * The paths Express's `/jobs/copy` and `/jobs/copy/:id` match: in any case, with one trailing slash
+ * or none (its router is neither case-sensitive nor strict), the id being one path segment.
+ */
+const JOBS_PATH = /^\/jobs\/copy\/?$/i;
+const JOB_PATH = /^\/jobs\/copy\/[^/]+\/?$/i;
 
 /**
  * The route template a request matched, for metrics: `/api/v3/*` for VSPC calls, Express's route
@@ -32,7 +36,7 @@ export function routeOf(req: IncomingMessage, rawUrl: string): string {
   if (typeof path === 'string') return `${matched.baseUrl ?? ''}${path}`;
   if (req.method !== 'GET' && req.method !== 'HEAD') return UNMATCHED_ROUTE;
   const rawPath = rawUrl.split('?', 1)[0] ?? '';
-  if (rawPath === JOBS_ROUTE) return JOBS_ROUTE;
+  if (JOBS_PATH.test(rawPath)) return JOBS_ROUTE;
   return JOB_PATH.test(rawPath) ? JOB_ROUTE : UNMATCHED_ROUTE;
 }
 

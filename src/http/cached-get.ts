@@ -11,7 +11,12 @@ import {
   type CacheOutcome,
   type CacheStatusDetails,
 } from '../cache/policy.js';
-import { UncacheableAnswer, type FetchContext, type ResponseCache } from '../cache/store.js';
+import {
+  UncacheableAnswer,
+  type FetchContext,
+  type FetchReport,
+  type ResponseCache,
+} from '../cache/store.js';
 import type { UpstreamClient, UpstreamRequest } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { logFieldsOf } from './access-log.js';
@@ -102,12 +107,13 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     const served = directives.noCache ? undefined : cache.serve(key, context);
     if (served !== undefined)
       return sendEntry(req, res, requestId, caller, served.entry, served.outcome, now());
-    cache.fetch(key, context(), { forceRefresh: directives.noCache }).then(
+    const report: FetchReport = { collapsed: false };
+    cache.fetch(key, context(), { forceRefresh: directives.noCache, report }).then(
       ({ entry, outcome }) => {
         if (outcome !== 'collapsed') logFieldsOf(res).upstreamMs = roundMs(entry.upstreamMs);
         sendEntry(req, res, requestId, caller, entry, outcome, now());
       },
-      (error: unknown) => sendFetchFailure(req, withBase(), error),
+      (error: unknown) => sendFetchFailure(req, withBase(), error, report.collapsed ? 'collapsed' : 'miss'),
     );
   };
 
@@ -129,18 +135,27 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     });
   }
 
-  function sendFetchFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  /**
+   * VSPC's failed answer (or the failure) of one fetch, told to each of its waiters: `collapsed` for
+   * those that joined it in flight, so one failed call counts as one miss.
+   */
+  function sendFetchFailure(
+    req: IncomingMessage,
+    res: ServerResponse,
+    error: unknown,
+    outcome: 'miss' | 'collapsed',
+  ): void {
     const fields = logFieldsOf(res);
-    fields.cache = 'miss';
+    fields.cache = outcome;
     if (error instanceof UncacheableAnswer) {
       fields.upstreamStatus = error.answer.status;
-      fields.upstreamMs = roundMs(error.answer.durationMs);
-      const status = cacheStatus('miss', { fwdStatus: error.answer.status });
+      if (outcome === 'miss') fields.upstreamMs = roundMs(error.answer.durationMs);
+      const status = cacheStatus(outcome, { fwdStatus: error.answer.status });
       return sendUpstreamAnswer(res, error.answer, deps.upstream.origin, { 'Cache-Status': status });
     }
     if (error instanceof UpstreamError) {
       fields.upstreamFailure = error.failure;
-      res.setHeader('Cache-Status', cacheStatus('miss', { detail: error.failure }));
+      res.setHeader('Cache-Status', cacheStatus(outcome, { detail: error.failure }));
       return sendUpstreamFailure(deps.logger, req, res, error);
     }
     deps.logger.error(

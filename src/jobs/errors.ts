@@ -12,6 +12,9 @@ export interface VspcProblem {
 
 /** Seconds to wait when VSPC asks for patience without saying how long. */
 const DEFAULT_RETRY_AFTER_S = 1;
+/** Longest wait told to a client: one hour, the shield's longest hold. */
+const MAX_RETRY_AFTER_S = 3600;
+const MS_PER_S = 1000;
 
 function parsed(body: Buffer): unknown {
   const text = body.toString('utf8');
@@ -30,18 +33,31 @@ function firstError(vspc: unknown): { message?: unknown; retryAfter?: unknown } 
     : undefined;
 }
 
-/** `retryAfter` from VSPC's body (seconds), else its `Retry-After` header, else one second; pure. */
-export function retryAfterSeconds(answer: UpstreamResponse, vspc: unknown): number {
+/**
+ * Seconds a client should wait after VSPC's 429, from 1 to {@link MAX_RETRY_AFTER_S}: the answer's
+ * `Retry-After` header (the shield sets it to the whole seconds it holds the calls; an HTTP date counts
+ * from `now`), else the `retryAfter` of VSPC's body, else one second. Pure.
+ */
+export function retryAfterSeconds(answer: UpstreamResponse, vspc: unknown, now: number = Date.now()): number {
+  const header = answer.headers['retry-after']?.trim();
+  if (header !== undefined && header !== '') {
+    if (/^\d+$/.test(header)) return boundedSeconds(Number(header));
+    const at = Date.parse(header);
+    if (!Number.isNaN(at)) return boundedSeconds((at - now) / MS_PER_S);
+  }
   const fromBody = Number(firstError(vspc)?.retryAfter);
-  if (Number.isFinite(fromBody) && fromBody >= 0) return Math.ceil(fromBody);
-  const fromHeader = Number(answer.headers['retry-after']);
-  if (Number.isFinite(fromHeader) && fromHeader >= 0) return Math.ceil(fromHeader);
+  if (Number.isFinite(fromBody) && fromBody >= 0) return boundedSeconds(fromBody);
   return DEFAULT_RETRY_AFTER_S;
+}
+
+/** Whole seconds, rounded up, within 1..{@link MAX_RETRY_AFTER_S}. */
+function boundedSeconds(seconds: number): number {
+  return Math.min(MAX_RETRY_AFTER_S, Math.max(DEFAULT_RETRY_AFTER_S, Math.ceil(seconds)));
 }
 
 /**
  * Maps a VSPC answer that is not a 200 onto a problem; pure. 401/403/404 keep their status;
- * 429 stays 429 with `Retry-After` from VSPC's `retryAfter`; 202 (an async action) becomes 503 with
+ * 429 stays 429 with `Retry-After` from {@link retryAfterSeconds}; 202 (an async action) becomes 503 with
  * `Retry-After: 1`; 520 and other server errors become 502; any other status is a 502 too.
  */
 export function problemForVspcAnswer(answer: UpstreamResponse): VspcProblem {

@@ -47,14 +47,23 @@ class JobsProblem extends Error {
   }
 }
 
+/**
+ * How one VSPC read of an answer met the cache: `entry` is `null` when nothing was stored (a `no-store`
+ * bypass, or a server job VSPC does not have: `fwdStatus` 404).
+ */
+interface ReadOutcome {
+  outcome: CacheOutcome;
+  entry: CachedAnswer | null;
+  fwdStatus?: number;
+}
+
 /** One VSPC read made for a client request: through the cache, or around it for `no-store`. */
 interface Reader {
-  read(
-    path: string,
-    query: string,
-  ): Promise<{ body: unknown; outcome: CacheOutcome; entry: CachedAnswer | null }>;
+  read(path: string, query: string): Promise<ReadOutcome & { body: unknown }>;
   calls: number;
 }
+
+const NOT_FOUND = 404;
 
 type VspcCollection = { meta?: { pagingInfo?: { total?: unknown } }; data?: unknown };
 
@@ -140,7 +149,8 @@ export function createJobsRouter(deps: JobsDeps): Router {
     };
   }
 
-  async function listAll(reader: Reader, query: JobsQuery) {
+  /** `signal` aborts at the deadline: no window is started after it (those in flight finish and are cached). */
+  async function listAll(reader: Reader, query: JobsQuery, signal: AbortSignal) {
     const size = deps.config.jobsWindow;
     const max = deps.config.jobsAllMaxItems;
     const first = await readWindow(reader, query, 0);
@@ -155,6 +165,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
     for (let start = size; start < first.total; start += size) starts.push(start);
     const windows = [first];
     for (let index = 0; index < starts.length; index += ALL_CONCURRENCY) {
+      signal.throwIfAborted();
       windows.push(
         ...(await Promise.all(
           starts.slice(index, index + ALL_CONCURRENCY).map((start) => readWindow(reader, query, start)),
@@ -197,7 +208,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
     const reader = readerFor(req, token, page === null ? 'bulk' : 'interactive');
     const work =
       page === null
-        ? withDeadline(listAll(reader, parsed.query), deps.config.jobsAllDeadlineMs)
+        ? withDeadline((signal) => listAll(reader, parsed.query, signal), deps.config.jobsAllDeadlineMs)
         : listPage(reader, parsed.query, page);
     work.then(
       ({ body, windows }) => sendJson(req, res, body, windows, reader, deps.now()),
@@ -218,17 +229,22 @@ export function createJobsRouter(deps: JobsDeps): Router {
     }
     const reader = readerFor(req, token, 'interactive');
     const serverJob = reader.read(`${SERVER_JOBS_PATH}/${id}`, '').then(
-      (read) => (read.body as { data?: Record<string, unknown> }).data ?? null,
+      (read) => ({ read, data: (read.body as { data?: Record<string, unknown> }).data ?? null }),
       (error: unknown) => {
         // The copy job decides whether the job exists; without its server record, name and state are null.
-        if (error instanceof UncacheableAnswer && error.answer.status === 404) return null;
+        // VSPC was asked and nothing was stored: the answer reports that read as a miss.
+        if (error instanceof UncacheableAnswer && error.answer.status === NOT_FOUND) {
+          const read: ReadOutcome = { outcome: 'miss', entry: null, fwdStatus: NOT_FOUND };
+          return { read, data: null };
+        }
         throw error;
       },
     );
     Promise.all([reader.read(`${COPY_JOBS_PATH}/${id}`, ''), serverJob]).then(
       ([copy, server]) => {
         const item = (copy.body as { data?: Record<string, unknown> }).data ?? {};
-        sendJson(req, res, { data: mapCopyJob(item, reportUnknown, server) }, [copy], reader, deps.now());
+        const body = { data: mapCopyJob(item, reportUnknown, server.data) };
+        sendJson(req, res, body, [copy, server.read], reader, deps.now());
       },
       (error: unknown) => sendFailure(req, res, error, reader),
     );
@@ -289,32 +305,41 @@ function requireToken(req: Request, res: Response): string | null {
   return null;
 }
 
-/** Rejects with a 504 problem when `work` takes longer than `ms`. */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+/**
+ * Rejects with a 504 problem when `work` takes longer than `ms`, and then aborts the signal `work` was
+ * given, so it starts no more VSPC calls for an answer nobody will get.
+ */
+function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new JobsProblem(
-            'upstream-timeout',
-            `Gathering every job took longer than JOBS_ALL_DEADLINE_MS (${ms} ms).`,
-          ),
-        ),
-      ms,
-    );
+    timer = setTimeout(() => {
+      const problem = new JobsProblem(
+        'upstream-timeout',
+        `Gathering every job took longer than JOBS_ALL_DEADLINE_MS (${ms} ms).`,
+      );
+      controller.abort(problem);
+      reject(problem);
+    }, ms);
   });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([work(controller.signal), deadline]).finally(() => clearTimeout(timer));
 }
 
-/** The least favourable outcome of the windows an answer was built from, as `Cache-Status` reports it. */
-function combinedStatus(
-  windows: ReadonlyArray<{ outcome: CacheOutcome; entry: CachedAnswer | null }>,
-  now: number,
-): string {
-  const order: CacheOutcome[] = ['bypass', 'refresh', 'miss', 'collapsed', 'stale', 'hit'];
-  const worst = order.find((outcome) => windows.some((window) => window.outcome === outcome)) ?? 'hit';
-  const entry = windows.find((window) => window.outcome === worst)?.entry ?? null;
+/** Outcomes from the least favourable (VSPC was asked, nothing cached was used) to the most. */
+const OUTCOME_ORDER: readonly CacheOutcome[] = ['bypass', 'refresh', 'miss', 'collapsed', 'stale', 'hit'];
+
+/**
+ * The least favourable outcome of the reads an answer was built from, and that read: what the
+ * access log, the metric and `Cache-Status` all report. Pure.
+ */
+function combinedOutcome(windows: ReadonlyArray<ReadOutcome>): ReadOutcome {
+  const worst = OUTCOME_ORDER.find((outcome) => windows.some((window) => window.outcome === outcome));
+  return windows.find((window) => window.outcome === worst) ?? { outcome: 'hit', entry: null };
+}
+
+/** `Cache-Status` of an answer built from `combined` ({@link combinedOutcome}). */
+function combinedStatus(combined: ReadOutcome, now: number): string {
+  const { outcome: worst, entry } = combined;
   if (worst === 'bypass') return cacheStatus('bypass', { detail: 'no-store' });
   if ((worst === 'hit' || worst === 'stale') && entry !== null) {
     const failure = entry.refreshFailure;
@@ -327,7 +352,10 @@ function combinedStatus(
           : { detail: failure.failure }),
     });
   }
-  return cacheStatus(worst, { stored: worst === 'miss' || worst === 'refresh' });
+  return cacheStatus(worst, {
+    stored: (worst === 'miss' || worst === 'refresh') && entry !== null,
+    ...(combined.fwdStatus === undefined ? {} : { fwdStatus: combined.fwdStatus }),
+  });
 }
 
 /** Sends a JSON answer with a strong ETag of its bytes (304 on a matching `If-None-Match`). */
@@ -335,7 +363,7 @@ function sendJson(
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,
-  windows: ReadonlyArray<{ outcome: CacheOutcome; entry: CachedAnswer | null }>,
+  windows: ReadonlyArray<ReadOutcome>,
   reader: Reader,
   now: number,
 ): void {
@@ -343,8 +371,9 @@ function sendJson(
   const etag = etagOf(bytes);
   const fields = logFieldsOf(res);
   fields.upstreamCalls = reader.calls;
-  fields.cache = windows.find((window) => window.outcome !== 'hit')?.outcome ?? 'hit';
-  res.setHeader('Cache-Status', combinedStatus(windows, now));
+  const combined = combinedOutcome(windows);
+  fields.cache = combined.outcome;
+  res.setHeader('Cache-Status', combinedStatus(combined, now));
   res.setHeader('Cache-Control', CACHE_CONTROL);
   res.setHeader('Vary', 'Authorization');
   res.setHeader('ETag', etag);

@@ -124,6 +124,28 @@ describe('TTL, stale-while-revalidate and stale-if-error (injected clock)', () =
     expect(stale.headers['cache-status']).toBe('vspc-proxy; fwd=stale; ttl=-1; detail=refused');
   });
 
+  it('during a throttle hold, stale hits refused by the shield log no refresh failure each', async () => {
+    await get(URL_A).expect(200);
+    advance(TTL_MS + 1_000);
+    mode = 429; // VSPC's 429 says retryAfter 3 s; the injected clock stands still, so the hold lasts
+    await get(URL_A).expect(200); // stale; its refresh meets VSPC's 429, which starts the hold
+    await waitFor(() => vspc.calls.length === 2 && proxy.deps.upstream.inflight === 0);
+    const held = 20;
+    for (let hit = 0; hit < held; hit += 1) {
+      const stale = await get(URL_A).expect(200);
+      expect(stale.headers['cache-status']).toBe('vspc-proxy; fwd=stale; fwd-status=429; ttl=-1');
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(vspc.calls).toHaveLength(2);
+    // The one refresh VSPC answered is logged; the refreshes the shield refused are not.
+    const refreshFailures = proxy.logs
+      .lines()
+      .filter((line) => line.msg === 'cache refresh failed; serving stale');
+    expect(refreshFailures).toEqual([expect.objectContaining({ level: 'warn', upstreamStatus: 429 })]);
+    const metrics = await proxy.deps.metrics.registry.getSingleMetricAsString('upstream_rejected_total');
+    expect(metrics).toContain(`upstream_rejected_total{reason="throttled"} ${held}`);
+  });
+
   it('a stale entry is never served after the stale window', async () => {
     await get(URL_A).expect(200);
     advance(TTL_MS + STALE_MS + 1);

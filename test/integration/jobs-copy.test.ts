@@ -4,6 +4,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
 import { validateProxyResponse } from '../helpers/openapi-proxy.js';
 import { listen, type Listening } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ORIGIN = 'https://frontend.example.com';
 const SEED_UID = 'ed9b33f2-31a8-4e7b-aa69-495afe20dd09';
@@ -156,6 +157,25 @@ describe('/jobs/copy against the simulator', () => {
     expect(res.body).toMatchObject({ code: 'too-many-items', limit: 1000, total: 1200 });
     expect(res.body.detail).toContain('JOBS_ALL_MAX_ITEMS (1000)');
     expect(sim.requestCount).toBe(1);
+  });
+
+  it('all=true past JOBS_ALL_DEADLINE_MS answers 504 and starts no VSPC window after the deadline', async () => {
+    const LATENCY_MS = 200;
+    // 1,200 jobs in 12 windows of 100: the first alone (0–200 ms), then two at a time (200–400 ms, ...).
+    const slow = buildProxy(sim.url, { JOBS_WINDOW: '100', JOBS_ALL_DEADLINE_MS: '300' });
+    sim.knobs.latencyMs = LATENCY_MS;
+    const res = await request(slow.app)
+      .get('/jobs/copy?all=true')
+      .set('Authorization', `Bearer ${admin}`)
+      .expect(504);
+    expect(res.body).toMatchObject({ code: 'upstream-timeout' });
+    expect(sim.requestCount).toBe(3);
+    // The two windows in flight at the deadline finish; no later window starts.
+    await waitFor(() => sim.inFlight === 0 && slow.deps.upstream.inflight === 0);
+    await new Promise((resolve) => setTimeout(resolve, LATENCY_MS));
+    slow.close();
+    expect(sim.requestCount).toBe(3);
+    expect(upstreamQueries().map((params) => params.get('offset'))).toEqual(['0', '100', '200']);
   });
 
   it('refuses bad parameters with 400 listing each, without calling VSPC', async () => {

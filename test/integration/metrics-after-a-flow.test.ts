@@ -6,7 +6,7 @@ import { createMetrics } from '../../src/metrics.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { captureLogs } from '../helpers/logs.js';
 import { buildProxy, SHIELD_OFF, type TestProxy } from '../helpers/proxy.js';
-import { listen, type Listening } from '../helpers/servers.js';
+import { listen, startScriptedUpstream, type Listening } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TTL_MS = 30_000;
@@ -283,6 +283,49 @@ describe('GET /metrics after a scripted flow against the simulator', () => {
     // The scrape itself is counted once it is answered.
     const again = await scrape(server);
     expect(again.samples.get('http_requests_total{route="/metrics",method="GET",status="200"}')).toBe(2);
+  });
+
+  it('one failed VSPC call shared by 5 waiters counts 1 miss and 4 collapsed, in the metric and the access log', async () => {
+    const WAITERS = 5;
+    let failed = false;
+    // VSPC answers 520 once, slowly enough for every waiter to join the call in flight.
+    const vspc = await startScriptedUpstream((_call, res) => {
+      setTimeout(() => {
+        res.statusCode = failed ? 200 : 520;
+        failed = true;
+        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        res.end(JSON.stringify({ data: [], errors: null }));
+      }, 200);
+    });
+    const proxy = buildProxy(vspc.url);
+    const server = await listen(proxy.app);
+    opened.push({ proxy, server, close: () => void vspc.close() });
+
+    const answers = await Promise.all(
+      Array.from({ length: WAITERS }, () =>
+        request(server.url).get(URL_A).set('Authorization', 'Bearer tok-failed-miss'),
+      ),
+    );
+    expect(answers.map((res) => res.status)).toEqual(Array(WAITERS).fill(520));
+    expect(vspc.calls).toHaveLength(1);
+
+    const after = await scrape(server);
+    expect(series(after, 'cache_requests_total')).toEqual({
+      'cache_requests_total{outcome="hit"}': 0,
+      'cache_requests_total{outcome="miss"}': 1,
+      'cache_requests_total{outcome="stale"}': 0,
+      'cache_requests_total{outcome="collapsed"}': WAITERS - 1,
+      'cache_requests_total{outcome="bypass"}': 0,
+    });
+    await waitFor(() => proxy.logs.lines().filter((line) => line.path === URL_A).length === WAITERS);
+    const logged = proxy.logs.lines().filter((line) => line.path === URL_A);
+    expect(logged.map((line) => line.cache).sort()).toEqual([
+      ...Array<string>(WAITERS - 1).fill('collapsed'),
+      'miss',
+    ]);
+    // Only the waiter whose request went to VSPC reports VSPC's time; all report its status.
+    expect(logged.filter((line) => line.upstreamMs !== undefined)).toHaveLength(1);
+    expect(logged.map((line) => line.upstreamStatus)).toEqual(Array(WAITERS).fill(520));
   });
 
   it('METRICS_TOKEN guards /metrics: 401 without it or with another, 200 with it, and it never shows', async () => {
