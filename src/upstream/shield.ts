@@ -241,6 +241,7 @@ export class UpstreamShield implements UpstreamClient {
         () => waiter.refuse(this.#refuse('queue-timeout', BUSY_RETRY_AFTER_S)),
         Math.max(0, deadline - reserveMs - this.#now()),
       );
+      timer.unref(); // a wait alone never keeps the process alive
       if (request.signal?.aborted === true) return onAbort();
       request.signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(waiter);
