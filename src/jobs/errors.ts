@@ -1,5 +1,6 @@
 import type { ProblemCode } from '../http/problems.js';
 import type { UpstreamResponse } from '../upstream/client.js';
+import { throttleOf } from '../upstream/shield.js';
 
 /** How one VSPC error answer is told to a `/jobs/copy` client. */
 export interface VspcProblem {
@@ -14,7 +15,6 @@ export interface VspcProblem {
 const DEFAULT_RETRY_AFTER_S = 1;
 /** Longest wait told to a client: one hour, the shield's longest hold. */
 const MAX_RETRY_AFTER_S = 3600;
-const MS_PER_S = 1000;
 
 function parsed(body: Buffer): unknown {
   const text = body.toString('utf8');
@@ -35,19 +35,15 @@ function firstError(vspc: unknown): { message?: unknown; retryAfter?: unknown } 
 
 /**
  * Seconds a client should wait after VSPC's 429, from 1 to {@link MAX_RETRY_AFTER_S}: the answer's
- * `Retry-After` header (the shield sets it to the whole seconds it holds the calls; an HTTP date counts
- * from `now`), else the `retryAfter` of VSPC's body, else one second. Pure.
+ * `Retry-After` header when it is whole seconds (the shield sets it to the seconds it holds the
+ * calls), else what VSPC's answer says ({@link throttleOf}: the body's `retryAfter`, a header date),
+ * else one second. Pure.
  */
-export function retryAfterSeconds(answer: UpstreamResponse, vspc: unknown, now: number = Date.now()): number {
+export function retryAfterSeconds(answer: UpstreamResponse, now: number = Date.now()): number {
   const header = answer.headers['retry-after']?.trim();
-  if (header !== undefined && header !== '') {
-    if (/^\d+$/.test(header)) return boundedSeconds(Number(header));
-    const at = Date.parse(header);
-    if (!Number.isNaN(at)) return boundedSeconds((at - now) / MS_PER_S);
-  }
-  const fromBody = Number(firstError(vspc)?.retryAfter);
-  if (Number.isFinite(fromBody) && fromBody >= 0) return boundedSeconds(fromBody);
-  return DEFAULT_RETRY_AFTER_S;
+  if (header !== undefined && /^\d+$/.test(header)) return boundedSeconds(Number(header));
+  const { retryAfterS } = throttleOf(answer, now);
+  return retryAfterS === null ? DEFAULT_RETRY_AFTER_S : boundedSeconds(retryAfterS);
 }
 
 /** Whole seconds, rounded up, within 1..{@link MAX_RETRY_AFTER_S}. */
@@ -82,7 +78,7 @@ export function problemForVspcAnswer(answer: UpstreamResponse): VspcProblem {
     case 404:
       return { code: 'not-found', detail: `VSPC has no such job.${said}`, vspc, headers: {} };
     case 429: {
-      const seconds = retryAfterSeconds(answer, vspc);
+      const seconds = retryAfterSeconds(answer);
       return {
         code: 'upstream-throttled',
         detail: `VSPC is throttling; retry after ${seconds} s.${said}`,

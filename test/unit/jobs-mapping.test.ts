@@ -238,9 +238,9 @@ describe('VSPC errors → problems', () => {
     expect(problem.vspc).toEqual(vspc);
   });
   it('reads retryAfter from the body, then the header, else 1 s', () => {
-    expect(retryAfterSeconds(answer(429, ''), { errors: [{ retryAfter: 25 }] })).toBe(25);
-    expect(retryAfterSeconds(answer(429, '', { 'retry-after': '7' }), null)).toBe(7);
-    expect(retryAfterSeconds(answer(429, ''), 'busy')).toBe(1);
+    expect(retryAfterSeconds(answer(429, { errors: [{ retryAfter: 25 }] }))).toBe(25);
+    expect(retryAfterSeconds(answer(429, '', { 'retry-after': '7' }))).toBe(7);
+    expect(retryAfterSeconds(answer(429, 'busy'))).toBe(1);
     expect(
       problemForVspcAnswer(answer(429, { errors: [{ type: 'transport', code: 429, retryAfter: 25 }] }))
         .headers,

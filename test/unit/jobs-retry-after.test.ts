@@ -17,20 +17,19 @@ const withRetryAfter = (retryAfter: unknown) => ({
 describe('retryAfterSeconds: the Retry-After a /jobs/copy client gets after VSPC’s 429', () => {
   it('prefers the answer’s Retry-After header (the seconds the shield holds) over the body', () => {
     const answer = throttled(withRetryAfter(25), { 'retry-after': '7' });
-    expect(retryAfterSeconds(answer, withRetryAfter(25), NOW)).toBe(7);
+    expect(retryAfterSeconds(answer, NOW)).toBe(7);
     expect(problemForVspcAnswer(answer).headers).toEqual({ 'Retry-After': '7' });
   });
 
   it('reads an HTTP-date header as the seconds until then, not as 1 s', () => {
     const at = new Date(NOW + 90_500).toUTCString();
-    expect(retryAfterSeconds(throttled(null, { 'retry-after': at }), null, NOW)).toBe(90);
+    expect(retryAfterSeconds(throttled(null, { 'retry-after': at }), NOW)).toBe(90);
     const past = new Date(NOW - 60_000).toUTCString();
-    expect(retryAfterSeconds(throttled(null, { 'retry-after': past }), null, NOW)).toBe(1);
+    expect(retryAfterSeconds(throttled(null, { 'retry-after': past }), NOW)).toBe(1);
   });
 
   it('falls back to the body’s retryAfter only without a header: rounded up, at least 1, at most an hour', () => {
-    const seconds = (retryAfter: unknown) =>
-      retryAfterSeconds(throttled(withRetryAfter(retryAfter)), withRetryAfter(retryAfter), NOW);
+    const seconds = (retryAfter: unknown) => retryAfterSeconds(throttled(withRetryAfter(retryAfter)), NOW);
     expect(seconds(25)).toBe(25);
     expect(seconds(2.2)).toBe(3);
     expect(seconds(0)).toBe(1);
@@ -41,16 +40,16 @@ describe('retryAfterSeconds: the Retry-After a /jobs/copy client gets after VSPC
   });
 
   it('caps a huge header too, and ignores what is neither a number nor a date', () => {
-    expect(retryAfterSeconds(throttled(null, { 'retry-after': '99999999' }), null, NOW)).toBe(3600);
-    expect(retryAfterSeconds(throttled(null, { 'retry-after': '0' }), null, NOW)).toBe(1);
+    expect(retryAfterSeconds(throttled(null, { 'retry-after': '99999999' }), NOW)).toBe(3600);
+    expect(retryAfterSeconds(throttled(null, { 'retry-after': '0' }), NOW)).toBe(1);
     const garbled = throttled(withRetryAfter(4), { 'retry-after': 'soon' });
-    expect(retryAfterSeconds(garbled, withRetryAfter(4), NOW)).toBe(4);
-    expect(retryAfterSeconds(throttled(null, { 'retry-after': '-5' }), null, NOW)).toBe(1);
+    expect(retryAfterSeconds(garbled, NOW)).toBe(4);
+    expect(retryAfterSeconds(throttled(null, { 'retry-after': '-5' }), NOW)).toBe(1);
   });
 
   it('says 1 s when VSPC says nothing usable', () => {
-    expect(retryAfterSeconds(throttled(null), null, NOW)).toBe(1);
-    expect(retryAfterSeconds(throttled(withRetryAfter(-3)), withRetryAfter(-3), NOW)).toBe(1);
-    expect(retryAfterSeconds(throttled(withRetryAfter('later')), withRetryAfter('later'), NOW)).toBe(1);
+    expect(retryAfterSeconds(throttled(null), NOW)).toBe(1);
+    expect(retryAfterSeconds(throttled(withRetryAfter(-3)), NOW)).toBe(1);
+    expect(retryAfterSeconds(throttled(withRetryAfter('later')), NOW)).toBe(1);
   });
 });
