@@ -23,6 +23,7 @@ import {
   compileTrustProxy,
   createRateLimiter,
   rateLimitField,
+  setRateLimitHeaders,
   type RateLimiter,
 } from './http/rate-limit.js';
 import { createMetrics, createMetricsHandler, type Metrics } from './metrics.js';
@@ -82,20 +83,13 @@ export function createApp(deps: AppDeps): RequestListener {
         metrics.rateLimited();
         base.apply(res, requestId);
         cors(req, res);
+        setRateLimitHeaders(res, rateLimiter, decision);
         return sendProblem(
           res,
           'rate-limited',
           `This caller sent more than RATE_LIMIT_BURST (${rateLimiter.burst}) requests at once or more than ` +
             `RATE_LIMIT_RPS (${rateLimiter.rps}) per second; retry after ${decision.retryAfterS} s.`,
-          {
-            instance: instanceOf(req),
-            requestId,
-            headers: {
-              'Retry-After': String(decision.retryAfterS),
-              'RateLimit-Policy': rateLimiter.policyField,
-              RateLimit: rateLimitField(decision),
-            },
-          },
+          { instance: instanceOf(req), requestId },
         );
       }
     }
