@@ -185,7 +185,8 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
       if ('status' in entry.refreshFailure) details.fwdStatus = entry.refreshFailure.status;
       else details.detail = entry.refreshFailure.failure;
     }
-    logFieldsOf(res).cache = outcome;
+    const fields = logFieldsOf(res);
+    fields.cache = outcome;
     const headers: string[] = [];
     base.appendTo(headers, requestId);
     if (caller.headers !== null) headers.push(...caller.headers);
@@ -202,12 +203,15 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
       String(Math.max(0, Math.floor((at - entry.storedAt) / MS_PER_S))),
     );
     if (ifNoneMatchHits(singleHeader(req.headers['if-none-match']), entry.etag)) {
+      fields.bytes = 0;
       res.writeHead(304, headers);
       res.end();
       return;
     }
     if (entry.contentType !== undefined) headers.push('Content-Type', entry.contentType);
     headers.push('Content-Length', String(entry.body.length));
+    // Headers given to writeHead as a list are not readable back: the access log takes the length from here.
+    fields.bytes = entry.body.length;
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : entry.body);
   }
