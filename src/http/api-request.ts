@@ -80,18 +80,31 @@ export function readApiRequest(
     );
     return null;
   }
-  let headers: Record<string, string> | undefined;
-  return {
-    path: target.path,
-    search: target.search,
-    token,
-    get headers() {
-      const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-      headers ??= upstreamHeaders(req.headers, {
-        address: req.socket.remoteAddress,
-        protocol: encrypted ? 'https' : 'http',
-      });
-      return headers;
-    },
-  };
+  return new CheckedApiRequest(req, target.path, target.search, token);
+}
+
+/**
+ * An {@link ApiRequest} whose VSPC headers are built on first use. A class, not an object literal
+ * with a getter: a literal's getter is a new closure per request, and V8 then gives each such object
+ * a shape of its own, which kept per-request garbage alive into the old generation (the cache-hit
+ * path paid for it in mark-compact collections).
+ */
+class CheckedApiRequest implements ApiRequest {
+  #headers: Record<string, string> | undefined;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    readonly path: string,
+    readonly search: string,
+    readonly token: string | null,
+  ) {}
+
+  get headers(): Record<string, string> {
+    const socket = this.req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+    this.#headers ??= upstreamHeaders(this.req.headers, {
+      address: socket.remoteAddress,
+      protocol: socket.encrypted === true ? 'https' : 'http',
+    });
+    return this.#headers;
+  }
 }
