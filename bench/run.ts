@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { startSimulator, type Simulator } from '../src/simulator/index.js';
+import { DEMO_USERS, startSimulator, type Simulator } from '../src/simulator/index.js';
 import { herd, herdTable, HERD_REQUESTS } from './herd.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -82,8 +82,40 @@ function get(
   });
 }
 
+/**
+ * The simulator in a process of its own (`node dist/simulator/cli.js`), the way VSPC is to its
+ * clients, and a token of its demo administrator.
+ */
+async function startSimulatorProcess(): Promise<{
+  child: ChildProcess;
+  port: number;
+  url: string;
+  token: string;
+}> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/simulator/cli.js'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      SIMULATOR_HOST: '127.0.0.1',
+      SIMULATOR_PORT: String(port),
+      SIMULATOR_LATENCY_MS: '0',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/api/v3/token`);
+  const admin = DEMO_USERS.find((user) => user.username === 'admin');
+  if (admin === undefined) throw new Error('the simulator has no admin demo user');
+  const login = await fetch(`${url}/api/v3/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'password', username: admin.username, password: admin.password }),
+  });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  return { child, port, url, token };
+}
+
 async function startProxy(
-  sim: Simulator,
+  vspcUrl: string,
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
@@ -91,7 +123,7 @@ async function startProxy(
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
-      VSPC_URL: sim.url,
+      VSPC_URL: vspcUrl,
       PORT: String(port),
       HOST: '127.0.0.1',
       ADMIN_TOKEN,
@@ -121,10 +153,26 @@ function rssBytes(pid: number): number {
   return Number(match?.[1] ?? 0) * 1024;
 }
 
+/** CPU time a process has used, user plus system, in µs (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const USER_TICKS = 11;
+  const SYSTEM_TICKS = 12;
+  const MICROS_PER_TICK = 10_000;
+  return (Number(fields[USER_TICKS]) + Number(fields[SYSTEM_TICKS])) * MICROS_PER_TICK;
+}
+
+/**
+ * One autocannon run against `port`. `cpuUsPerRequest` is the CPU time the server process (`pid`)
+ * spent per answered request: steadier than req/s on a shared machine, where the load generator
+ * competes for the same CPUs.
+ */
 async function load(
   port: number,
+  pid: number,
   headers: Record<string, string>,
-): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+): Promise<{ rps: number; p50: number; p99: number; errors: number; cpuUsPerRequest: number }> {
+  const cpuBefore = cpuMicros(pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${PAGE}`,
     connections: HIT_CONNECTIONS,
@@ -136,12 +184,13 @@ async function load(
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    cpuUsPerRequest: (cpuMicros(pid) - cpuBefore) / Math.max(1, result.requests.total),
   };
 }
 
 async function hits(sim: Simulator, token: string): Promise<Record<string, number>> {
   const proxy = await startProxy(
-    sim,
+    sim.url,
     process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {},
   );
   const auth = { Authorization: `Bearer ${token}` };
@@ -161,11 +210,13 @@ async function hits(sim: Simulator, token: string): Promise<Record<string, numbe
   const proxyRuns: Awaited<ReturnType<typeof load>>[] = [];
   // One unmeasured run each first: V8 keeps optimising the proxy's hit path for tens of thousands
   // of requests, so without it the first round measures the JIT's warm-up as much as the proxy.
-  await load(barePort, auth);
-  await load(proxy.port, auth);
+  const barePid = bare.pid ?? 0;
+  const proxyPid = proxy.child.pid ?? 0;
+  await load(barePort, barePid, auth);
+  await load(proxy.port, proxyPid, auth);
   for (let round = 0; round < ROUNDS; round += 1) {
-    bareRuns.push(await load(barePort, auth));
-    proxyRuns.push(await load(proxy.port, auth));
+    bareRuns.push(await load(barePort, barePid, auth));
+    proxyRuns.push(await load(proxy.port, proxyPid, auth));
   }
   const check = await get(proxy.port, PAGE, auth);
   await stop(bare);
@@ -183,6 +234,8 @@ async function hits(sim: Simulator, token: string): Promise<Record<string, numbe
     bareP99Ms: median(bareRuns.map((run) => run.p99)),
     proxyP50Ms: median(proxyRuns.map((run) => run.p50)),
     proxyP99Ms: median(proxyRuns.map((run) => run.p99)),
+    bareCpuUsPerRequest: round(median(bareRuns.map((run) => run.cpuUsPerRequest)), 1),
+    proxyCpuUsPerRequest: round(median(proxyRuns.map((run) => run.cpuUsPerRequest)), 1),
     errors: [...bareRuns, ...proxyRuns].reduce((sum, run) => sum + run.errors, 0),
   };
 }
@@ -200,7 +253,7 @@ async function burst(
 }
 
 async function stampede(sim: Simulator, token: string): Promise<Record<string, number | boolean>> {
-  const proxy = await startProxy(sim, {});
+  const proxy = await startProxy(sim.url, {});
   const auth = { Authorization: `Bearer ${token}` };
   const dir = mkdtempSync(join(tmpdir(), 'vspc-bench-'));
   const page = await get(proxy.port, PAGE, auth);
@@ -235,41 +288,58 @@ async function stampede(sim: Simulator, token: string): Promise<Record<string, n
   };
 }
 
+/**
+ * Sequential unique pages, upstream latency 0: the proxy (a miss each time) against the same page
+ * fetched directly. VSPC runs in a process of its own, as it does for a client; the direct call to
+ * the in-process simulator (no process hop at all) is measured too, for comparison.
+ */
 async function missOverhead(sim: Simulator, token: string): Promise<Record<string, number>> {
   sim.knobs.latencyMs = 0;
-  const proxy = await startProxy(sim, {});
-  const auth = { Authorization: `Bearer ${token}` };
+  const vspc = await startSimulatorProcess();
+  const proxy = await startProxy(vspc.url, {});
+  const auth = { Authorization: `Bearer ${vspc.token}` };
+  const inProcessAuth = { Authorization: `Bearer ${token}` };
+  const inProcess: number[] = [];
   const direct: number[] = [];
   const proxied: number[] = [];
-  // Warm both connection pools and the JIT, then alternate: direct page i, proxied page i (a miss).
+  // Warm the connection pools and the JIT, then alternate: page i in-process, directly, through the proxy.
   for (let i = 0; i < 50; i += 1) {
-    await get(sim.port, `${COPY_JOBS}?limit=10&offset=${i}&x=warm`, auth);
-    await get(proxy.port, `${COPY_JOBS}?limit=10&offset=${i}&x=warm`, auth);
+    const warm = `${COPY_JOBS}?limit=10&offset=${i}&x=warm`;
+    await get(sim.port, warm, inProcessAuth);
+    await get(vspc.port, warm, auth);
+    await get(proxy.port, warm, auth);
   }
+  const timed = async (port: number, path: string, headers: Record<string, string>, into: number[]) => {
+    const started = performance.now();
+    const answer = await get(port, path, headers);
+    into.push(performance.now() - started);
+    if (answer.status !== 200) throw new Error(`miss scenario got ${answer.status}`);
+    return answer;
+  };
   for (let i = 0; i < MISS_SAMPLES; i += 1) {
     const path = `${COPY_JOBS}?limit=20&offset=${i}`;
-    let started = performance.now();
-    await get(sim.port, path, auth);
-    direct.push(performance.now() - started);
-    started = performance.now();
-    const answer = await get(proxy.port, path, auth);
-    proxied.push(performance.now() - started);
+    await timed(sim.port, path, inProcessAuth, inProcess);
+    await timed(vspc.port, path, auth, direct);
+    const answer = await timed(proxy.port, path, auth, proxied);
     if (!String(answer.headers['cache-status']).includes('fwd=miss'))
       throw new Error('miss scenario hit the cache');
   }
   await stop(proxy.child);
+  await stop(vspc.child);
   sim.knobs.latencyMs = UPSTREAM_LATENCY_MS;
   return {
     samples: MISS_SAMPLES,
     directMedianMs: round(median(direct), 3),
     proxiedMedianMs: round(median(proxied), 3),
     addedMedianMs: round(median(proxied) - median(direct), 3),
+    directInProcessMedianMs: round(median(inProcess), 3),
+    addedOverInProcessMs: round(median(proxied) - median(inProcess), 3),
   };
 }
 
 async function memory(sim: Simulator, token: string): Promise<Record<string, number>> {
   sim.knobs.latencyMs = 0;
-  const proxy = await startProxy(sim, { CACHE_MAX_BYTES: String(CACHE_MAX_BYTES) });
+  const proxy = await startProxy(sim.url, { CACHE_MAX_BYTES: String(CACHE_MAX_BYTES) });
   const auth = { Authorization: `Bearer ${token}` };
   // Warm-up with the same traffic, uncached (no-store), so the V8 heap and the allocator reach their
   // working size first: the growth measured afterwards is what the cached entries hold.
@@ -350,7 +420,7 @@ async function main(): Promise<void> {
       ? await herd(
           sim,
           {
-            startProxy: (env) => startProxy(sim, env),
+            startProxy: (env) => startProxy(sim.url, env),
             stop,
             get: (port, path) => get(port, path),
           },
