@@ -67,7 +67,8 @@ describe('the upstream budget', () => {
   });
 
   it('holds one token to UPSTREAM_MAX_CONCURRENCY_PER_TOKEN while another token still gets slots', async () => {
-    const sim = await simulator(30);
+    // Each call takes 300 ms: long enough that the queue cannot move while the gauges are read.
+    const sim = await simulator(300);
     const { proxy, server } = await proxyOver(sim.url, {});
     const alpha = sim.issueToken('alpha').accessToken;
     const beta = sim.issueToken('beta').accessToken;
