@@ -116,12 +116,9 @@ function writeUint32(bytes: Uint8Array, offset: number, word: number): void {
 /** The state after one key block XOR `padByte`: where every message under this key starts. */
 function keyedState(keyBlock: Uint8Array, padByte: number, words: Int32Array): Int32Array {
   const state = Int32Array.from(INITIAL_STATE);
-  compress(
-    state,
-    words,
-    keyBlock.map((byte) => byte ^ padByte),
-    0,
-  );
+  const padded = keyBlock.map((byte) => byte ^ padByte);
+  compress(state, words, padded, 0);
+  padded.fill(0);
   return state;
 }
 
