@@ -11,6 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { Simulator } from '../src/simulator/index.js';
+import { median, round } from './stats.js';
 
 export const HERD_REQUESTS = 2000;
 export const HERD_KEYS = 200;
@@ -196,8 +197,6 @@ async function fire(
   return { run, keysUsed: used.size };
 }
 
-const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
-
 /** Sums a Prometheus counter's samples by one label, from the text exposition format. */
 function counterByLabel(metrics: string, name: string, label: string, values: readonly string[]) {
   const sums: Record<string, number> = Object.fromEntries(values.map((value) => [value, 0]));
@@ -252,14 +251,6 @@ async function proxyRound(
 
 const difference = (after: Record<string, number>, before: Record<string, number>): Record<string, number> =>
   Object.fromEntries(Object.entries(after).map(([name, value]) => [name, value - (before[name] ?? 0)]));
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 /**
  * Rounds summed up: the median of each figure, except the worst case for the peak in flight, the errors,

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { DEMO_USERS, startSimulator, type Simulator } from '../src/simulator/index.js';
 import { herd, herdTable, HERD_REQUESTS } from './herd.js';
+import { median, round } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const HIT_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -32,15 +33,6 @@ const START_TIMEOUT_MS = 20_000;
 const UPSTREAM_MAX_CONCURRENCY = 8;
 /** RATE_LIMIT_RPS and RATE_LIMIT_BURST for every scenario: the configuration's maximum, never reached. */
 const UNREACHABLE_RATE = 10_000_000;
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
-const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
 async function freePort(): Promise<number> {
   const server = http.createServer();
