@@ -95,15 +95,25 @@ async function startSimulatorProcess(): Promise<{
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/api/v3/token`);
-  const admin = DEMO_USERS.find((user) => user.username === 'admin');
-  if (admin === undefined) throw new Error('the simulator has no admin demo user');
-  const login = await fetch(`${url}/api/v3/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'password', username: admin.username, password: admin.password }),
-  });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  return { child, port, url, token };
+  try {
+    await waitForHttp(`${url}/api/v3/token`);
+    const admin = DEMO_USERS.find((user) => user.username === 'admin');
+    if (admin === undefined) throw new Error('the simulator has no admin demo user');
+    const login = await fetch(`${url}/api/v3/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: admin.username,
+        password: admin.password,
+      }),
+    });
+    const { access_token: token } = (await login.json()) as { access_token?: unknown };
+    if (!login.ok || typeof token !== 'string') throw new Error(`simulator login answered ${login.status}`);
+    return { child, port, url, token };
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
 }
 
 async function startProxy(
@@ -133,6 +143,7 @@ async function startProxy(
 }
 
 function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
@@ -147,7 +158,9 @@ function rssBytes(pid: number): number {
 
 /** CPU time a process has used, user plus system, in µs (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
 function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // After the command name, which is in parentheses and may itself hold ') '.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const USER_TICKS = 11;
   const SYSTEM_TICKS = 12;
   const MICROS_PER_TICK = 10_000;
@@ -288,37 +301,42 @@ async function stampede(sim: Simulator, token: string): Promise<Record<string, n
 async function missOverhead(sim: Simulator, token: string): Promise<Record<string, number>> {
   sim.knobs.latencyMs = 0;
   const vspc = await startSimulatorProcess();
-  const proxy = await startProxy(vspc.url, {});
-  const auth = { Authorization: `Bearer ${vspc.token}` };
-  const inProcessAuth = { Authorization: `Bearer ${token}` };
+  let proxy: { child: ChildProcess; port: number } | undefined;
   const inProcess: number[] = [];
   const direct: number[] = [];
   const proxied: number[] = [];
-  // Warm the connection pools and the JIT, then alternate: page i in-process, directly, through the proxy.
-  for (let i = 0; i < 50; i += 1) {
-    const warm = `${COPY_JOBS}?limit=10&offset=${i}&x=warm`;
-    await get(sim.port, warm, inProcessAuth);
-    await get(vspc.port, warm, auth);
-    await get(proxy.port, warm, auth);
+  try {
+    proxy = await startProxy(vspc.url, {});
+    const proxyPort = proxy.port;
+    const auth = { Authorization: `Bearer ${vspc.token}` };
+    const inProcessAuth = { Authorization: `Bearer ${token}` };
+    // Warm the connection pools and the JIT, then alternate: page i in-process, directly, through the proxy.
+    for (let i = 0; i < 50; i += 1) {
+      const warm = `${COPY_JOBS}?limit=10&offset=${i}&x=warm`;
+      await get(sim.port, warm, inProcessAuth);
+      await get(vspc.port, warm, auth);
+      await get(proxyPort, warm, auth);
+    }
+    const timed = async (port: number, path: string, headers: Record<string, string>, into: number[]) => {
+      const started = performance.now();
+      const answer = await get(port, path, headers);
+      into.push(performance.now() - started);
+      if (answer.status !== 200) throw new Error(`miss scenario got ${answer.status}`);
+      return answer;
+    };
+    for (let i = 0; i < MISS_SAMPLES; i += 1) {
+      const path = `${COPY_JOBS}?limit=20&offset=${i}`;
+      await timed(sim.port, path, inProcessAuth, inProcess);
+      await timed(vspc.port, path, auth, direct);
+      const answer = await timed(proxyPort, path, auth, proxied);
+      if (!String(answer.headers['cache-status']).includes('fwd=miss'))
+        throw new Error('miss scenario hit the cache');
+    }
+  } finally {
+    if (proxy !== undefined) await stop(proxy.child);
+    await stop(vspc.child);
+    sim.knobs.latencyMs = UPSTREAM_LATENCY_MS;
   }
-  const timed = async (port: number, path: string, headers: Record<string, string>, into: number[]) => {
-    const started = performance.now();
-    const answer = await get(port, path, headers);
-    into.push(performance.now() - started);
-    if (answer.status !== 200) throw new Error(`miss scenario got ${answer.status}`);
-    return answer;
-  };
-  for (let i = 0; i < MISS_SAMPLES; i += 1) {
-    const path = `${COPY_JOBS}?limit=20&offset=${i}`;
-    await timed(sim.port, path, inProcessAuth, inProcess);
-    await timed(vspc.port, path, auth, direct);
-    const answer = await timed(proxy.port, path, auth, proxied);
-    if (!String(answer.headers['cache-status']).includes('fwd=miss'))
-      throw new Error('miss scenario hit the cache');
-  }
-  await stop(proxy.child);
-  await stop(vspc.child);
-  sim.knobs.latencyMs = UPSTREAM_LATENCY_MS;
   return {
     samples: MISS_SAMPLES,
     directMedianMs: round(median(direct), 3),

@@ -67,6 +67,13 @@ describe('createHmacSha256Hex', () => {
     );
   });
 
+  it('encodes lone surrogates as node:crypto does (U+FFFD)', () => {
+    const hash = createHmacSha256Hex(Buffer.from('k'));
+    for (const message of ['\uD800', 'a\uDC00b', '\uD83D', '\uDE00\uD83D', 'x\uD83D\uDE00y']) {
+      expect(hash(message)).toBe(nodeHmac('k', message));
+    }
+  });
+
   it('gives the same answer however many calls came before (its buffers are reused)', () => {
     const hash = createHmacSha256Hex(Buffer.from('k'));
     const long = 'y'.repeat(5000);
