@@ -90,18 +90,21 @@ export function readApiRequest(
  * path paid for it in mark-compact collections).
  */
 class CheckedApiRequest implements ApiRequest {
+  readonly #req: IncomingMessage;
   #headers: Record<string, string> | undefined;
 
   constructor(
-    private readonly req: IncomingMessage,
+    req: IncomingMessage,
     readonly path: string,
     readonly search: string,
     readonly token: string | null,
-  ) {}
+  ) {
+    this.#req = req;
+  }
 
   get headers(): Record<string, string> {
-    const socket = this.req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
-    this.#headers ??= upstreamHeaders(this.req.headers, {
+    const socket = this.#req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+    this.#headers ??= upstreamHeaders(this.#req.headers, {
       address: socket.remoteAddress,
       protocol: socket.encrypted === true ? 'https' : 'http',
     });
