@@ -43,16 +43,53 @@ const LOG_FLUSH_MS = 200;
 /** Lines waiting for a stalled stdout are dropped beyond this, rather than growing the heap without bound. */
 const LOG_BACKLOG_MAX_BYTES = 16 * 1024 * 1024;
 
-/** stdout, buffered: one write per ~16 KB instead of one per line; flushed on a timer and at exit. */
-function bufferedStdout(): DestinationStream {
+/** How a buffered destination batches and bounds its lines; the defaults are stdout's. */
+export interface BufferLimits {
+  /** Bytes collected before a write (below 16,384, sonic-boom's largest write). */
+  minLength: number;
+  /** Bytes that may wait for a stalled destination; lines beyond are dropped and counted. */
+  maxLength: number;
+  /** Waiting lines are written at least this often. */
+  flushMs: number;
+}
+
+const STDOUT_LIMITS: BufferLimits = {
+  minLength: LOG_BUFFER_BYTES,
+  maxLength: LOG_BACKLOG_MAX_BYTES,
+  flushMs: LOG_FLUSH_MS,
+};
+
+/**
+ * A buffered destination (stdout by default): one write per ~16 KB instead of one per line; flushed
+ * on a timer and at exit. Lines it had to drop while the destination stalled are not lost silently:
+ * the next flush writes one `warn` line with their count (`droppedLines`).
+ */
+export function bufferedDestination(
+  target: number | string = 1,
+  limits: BufferLimits = STDOUT_LIMITS,
+): DestinationStream {
   const destination = pino.destination({
+    dest: target,
     sync: false,
-    minLength: LOG_BUFFER_BYTES,
-    maxLength: LOG_BACKLOG_MAX_BYTES,
+    minLength: limits.minLength,
+    maxLength: limits.maxLength,
+  });
+  let droppedLines = 0;
+  destination.on('drop', (data: string) => {
+    droppedLines += data.split('\n').length - 1;
   });
   setInterval(() => {
-    if (!(destination as { destroyed?: boolean }).destroyed) destination.flush();
-  }, LOG_FLUSH_MS).unref();
+    if ((destination as { destroyed?: boolean }).destroyed) return;
+    if (droppedLines > 0) {
+      const dropped = droppedLines;
+      droppedLines = 0;
+      destination.write(
+        `{"level":"warn","time":${Date.now()},"service":"${SERVICE}","droppedLines":${dropped},` +
+          `"msg":"log lines dropped: the log destination did not keep up"}\n`,
+      );
+    }
+    destination.flush();
+  }, limits.flushMs).unref();
   return destination;
 }
 
@@ -74,7 +111,7 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: REDACT_PATHS, censor: REDACTED },
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? bufferedStdout(),
+    options.destination ?? bufferedDestination(),
   );
 }
 

@@ -1,7 +1,15 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { levelForStatus } from '../../src/http/access-log.js';
 import { requestIdFrom } from '../../src/http/request-id.js';
-import { createAccessLineWriter, queryHoldsSecret, redactUrl } from '../../src/logger.js';
+import {
+  bufferedDestination,
+  createAccessLineWriter,
+  queryHoldsSecret,
+  redactUrl,
+} from '../../src/logger.js';
 import { captureLogs } from '../helpers/logs.js';
 
 describe('redactUrl', () => {
@@ -96,5 +104,30 @@ describe('createAccessLineWriter', () => {
     write('warn', { status: 404 }, 'filtered');
     await new Promise((resolve) => setImmediate(resolve));
     expect(logs.lines()).toHaveLength(2);
+  });
+});
+
+describe('bufferedDestination', () => {
+  it('counts the lines it drops beyond its backlog bound and reports them in one warn line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vspc-log-'));
+    const file = join(dir, 'out.log');
+    const destination = bufferedDestination(file, { minLength: 0, maxLength: 300, flushMs: 20 });
+    const sent = 40;
+    // Written in one go: while the first write is in flight, the backlog fills to 300 bytes and the rest drop.
+    for (let index = 0; index < sent; index += 1)
+      destination.write(`{"level":"info","msg":"line ${String(index).padStart(3, '0')}"}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    (destination as unknown as { destroy(): void }).destroy();
+    rmSync(dir, { recursive: true, force: true });
+    const written = lines.filter((line) => line.level === 'info');
+    const warnings = lines.filter((line) => line.level === 'warn');
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.length).toBeLessThan(sent);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ service: 'vspc-proxy', droppedLines: sent - written.length });
   });
 });
