@@ -3,9 +3,9 @@ import request from 'supertest';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
 import { validateProxyResponse } from '../helpers/openapi-proxy.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/servers.js';
+import { vspcCopyJob } from '../helpers/vspc-copy-jobs.js';
 
 const JOBS = 1000;
-const uid = (index: number) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
 
 /** A VSPC with exactly 1,000 copy jobs, paged as VSPC pages them; `/slow` in the path delays every answer. */
 function copyJobsPage(url: URL) {
@@ -14,17 +14,7 @@ function copyJobsPage(url: URL) {
   const data = [];
   for (let index = offset; index < Math.min(offset + limit, JOBS); index += 1) {
     data.push({
-      instanceUid: uid(index),
-      targetRepositoryUid: uid(5000),
-      targetWanAcceleratorUid: null,
-      sourceWanAcceleratorUid: null,
-      retentionPolicyType: 'Simple',
-      weeklyRestorePointsToKeep: 0,
-      monthlyRestorePointsToKeep: 0,
-      yearlyRestorePointsToKeep: 0,
-      isRpoOptionsEnabled: false,
-      rpoOptionsValue: 0,
-      rpoOptionsUnit: 'Minutes',
+      ...vspcCopyJob(index),
       _embedded: { backupServerJob: { name: `Job ${index}`, status: 'Success', isEnabled: true } },
     });
   }

@@ -4,29 +4,13 @@ import { buildProxy, type TestProxy } from '../helpers/proxy.js';
 import { validateProxyResponse } from '../helpers/openapi-proxy.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { jobUid, vspcCopyJob } from '../helpers/vspc-copy-jobs.js';
 
 const TTL_MS = 30_000;
 const COPY_JOBS = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs';
 const SERVER_JOBS = '/api/v3/infrastructure/backupServers/jobs';
 const JOBS = 120;
-const uid = (index: number) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
-const ORPHAN = uid(7);
-
-function copyJob(index: number) {
-  return {
-    instanceUid: uid(index),
-    targetRepositoryUid: uid(5000),
-    targetWanAcceleratorUid: null,
-    sourceWanAcceleratorUid: null,
-    retentionPolicyType: 'Simple',
-    weeklyRestorePointsToKeep: 0,
-    monthlyRestorePointsToKeep: 0,
-    yearlyRestorePointsToKeep: 0,
-    isRpoOptionsEnabled: false,
-    rpoOptionsValue: 0,
-    rpoOptionsUnit: 'Minutes',
-  };
-}
+const ORPHAN = jobUid(7);
 
 /**
  * A VSPC with 120 copy jobs whose server job records are all missing: a copy job reads 200, its
@@ -37,10 +21,11 @@ function answer(url: URL): { status: number; body: unknown } {
     const limit = Number(url.searchParams.get('limit') ?? 100);
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const data = [];
-    for (let index = offset; index < Math.min(offset + limit, JOBS); index += 1) data.push(copyJob(index));
+    for (let index = offset; index < Math.min(offset + limit, JOBS); index += 1)
+      data.push(vspcCopyJob(index));
     return { status: 200, body: { meta: { pagingInfo: { total: JOBS, count: data.length, offset } }, data } };
   }
-  if (url.pathname === `${COPY_JOBS}/${ORPHAN}`) return { status: 200, body: { data: copyJob(7) } };
+  if (url.pathname === `${COPY_JOBS}/${ORPHAN}`) return { status: 200, body: { data: vspcCopyJob(7) } };
   return {
     status: 404,
     body: { errors: [{ message: 'Job not found.', type: 'logical', code: 404 }], data: null },
