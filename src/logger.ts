@@ -75,18 +75,23 @@ export function bufferedDestination(
     maxLength: limits.maxLength,
   });
   let droppedLines = 0;
+  // The report itself may not fit while the backlog is still full: then its count waits for the next one.
+  let report: { line: string; count: number } | null = null;
   destination.on('drop', (data: string) => {
-    droppedLines += data.split('\n').length - 1;
+    droppedLines += report !== null && data === report.line ? report.count : data.split('\n').length - 1;
   });
   setInterval(() => {
     if ((destination as { destroyed?: boolean }).destroyed) return;
     if (droppedLines > 0) {
-      const dropped = droppedLines;
-      droppedLines = 0;
-      destination.write(
-        `{"level":"warn","time":${Date.now()},"service":"${SERVICE}","droppedLines":${dropped},` +
+      report = {
+        line:
+          `{"level":"warn","time":${Date.now()},"service":"${SERVICE}","droppedLines":${droppedLines},` +
           `"msg":"log lines dropped: the log destination did not keep up"}\n`,
-      );
+        count: droppedLines,
+      };
+      droppedLines = 0;
+      destination.write(report.line);
+      report = null;
     }
     destination.flush();
   }, limits.flushMs).unref();

@@ -130,4 +130,35 @@ describe('bufferedDestination', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ service: 'vspc-proxy', droppedLines: sent - written.length });
   });
+
+  it('keeps the count when the report itself is dropped, and reports it on the next flush', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vspc-log-'));
+    const file = join(dir, 'out.log');
+    const destination = bufferedDestination(file, { minLength: 0, maxLength: 300, flushMs: 20 });
+    const stream = destination as unknown as {
+      write(data: string): boolean;
+      emit(event: 'drop', data: string): boolean;
+      destroy(): void;
+    };
+    // The first report meets a full backlog (as sonic-boom would drop it); the later ones go through.
+    const write = stream.write.bind(stream);
+    let reportsSeen = 0;
+    stream.write = (data: string) => {
+      if (data.includes('"droppedLines"') && (reportsSeen += 1) === 1)
+        return stream.emit('drop', data) && false;
+      return write(data);
+    };
+    stream.emit('drop', 'a\n');
+    stream.emit('drop', 'b\nc\n');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    stream.destroy();
+    rmSync(dir, { recursive: true, force: true });
+    expect(reportsSeen).toBe(2);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'warn', droppedLines: 3 });
+  });
 });
