@@ -296,26 +296,34 @@ async function stampede(sim: Simulator, token: string): Promise<Record<string, n
 /**
  * Sequential unique pages, upstream latency 0: the proxy (a miss each time) against the same page
  * fetched directly. VSPC runs in a process of its own, as it does for a client; the direct call to
- * the in-process simulator (no process hop at all) is measured too, for comparison.
+ * the in-process simulator (no process hop at all) is measured too, for comparison. So is a bare
+ * `node:http` pass-through (`bench/bare-proxy.mjs`): the least any Node proxy adds on this machine.
  */
 async function missOverhead(sim: Simulator, token: string): Promise<Record<string, number>> {
   sim.knobs.latencyMs = 0;
   const vspc = await startSimulatorProcess();
   let proxy: { child: ChildProcess; port: number } | undefined;
+  let bare: ChildProcess | undefined;
   const inProcess: number[] = [];
   const direct: number[] = [];
   const proxied: number[] = [];
+  const passedThrough: number[] = [];
   try {
     proxy = await startProxy(vspc.url, {});
+    const barePort = await freePort();
+    bare = fork('bench/bare-proxy.mjs', [String(barePort), String(vspc.port)]);
+    await new Promise((resolve) => bare?.once('message', resolve));
     const proxyPort = proxy.port;
     const auth = { Authorization: `Bearer ${vspc.token}` };
     const inProcessAuth = { Authorization: `Bearer ${token}` };
-    // Warm the connection pools and the JIT, then alternate: page i in-process, directly, through the proxy.
-    for (let i = 0; i < 50; i += 1) {
+    // Warm the connection pools and the JIT, then alternate: page i in-process, directly, through the
+    // proxy, through the bare pass-through.
+    for (let i = 0; i < 200; i += 1) {
       const warm = `${COPY_JOBS}?limit=10&offset=${i}&x=warm`;
       await get(sim.port, warm, inProcessAuth);
       await get(vspc.port, warm, auth);
       await get(proxyPort, warm, auth);
+      await get(barePort, warm, auth);
     }
     const timed = async (port: number, path: string, headers: Record<string, string>, into: number[]) => {
       const started = performance.now();
@@ -331,8 +339,10 @@ async function missOverhead(sim: Simulator, token: string): Promise<Record<strin
       const answer = await timed(proxyPort, path, auth, proxied);
       if (!String(answer.headers['cache-status']).includes('fwd=miss'))
         throw new Error('miss scenario hit the cache');
+      await timed(barePort, path, auth, passedThrough);
     }
   } finally {
+    if (bare !== undefined) await stop(bare);
     if (proxy !== undefined) await stop(proxy.child);
     await stop(vspc.child);
     sim.knobs.latencyMs = UPSTREAM_LATENCY_MS;
@@ -342,6 +352,7 @@ async function missOverhead(sim: Simulator, token: string): Promise<Record<strin
     directMedianMs: round(median(direct), 3),
     proxiedMedianMs: round(median(proxied), 3),
     addedMedianMs: round(median(proxied) - median(direct), 3),
+    barePassThroughAddedMs: round(median(passedThrough) - median(direct), 3),
     directInProcessMedianMs: round(median(inProcess), 3),
     addedOverInProcessMs: round(median(proxied) - median(inProcess), 3),
   };

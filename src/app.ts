@@ -122,7 +122,7 @@ const BREAKER_GAUGE: Readonly<Record<BreakerState, 0 | 1 | 2>> = { closed: 0, op
 const RANDOM_SECRET_BYTES = 32;
 
 /**
- * Builds the app's collaborators from a configuration: the got client for `origin`, the response
+ * Builds the app's collaborators from a configuration: the upstream client for `origin`, the response
  * cache over it, and the token hasher (`CACHE_KEY_SECRET`, or a random secret for this process).
  */
 export function createAppDeps(

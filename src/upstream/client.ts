@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
+import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
-import got, { type Got } from 'got';
 import type { Config } from '../config.js';
 import { UpstreamError, classifyErrorCode } from './errors.js';
 
@@ -99,119 +99,193 @@ export function upstreamOptionsFrom(
   };
 }
 
-/** Builds the one got client used for every call to VSPC: keep-alive, explicit timeouts, no retries. */
+/** What VSPC may compress a body with: the encodings vspc-proxy asks for and can undo. */
+const DECODERS: Readonly<
+  Record<string, (body: Buffer, options: zlib.ZlibOptions, done: zlib.CompressCallback) => void>
+> = {
+  gzip: zlib.gunzip,
+  'x-gzip': zlib.gunzip,
+  // "deflate" is meant to be zlib-wrapped; some servers send it raw.
+  deflate: (body, options, done) =>
+    zlib.inflate(body, options, (error, result) =>
+      error !== null && !isTooLarge(error) ? zlib.inflateRaw(body, options, done) : done(error, result),
+    ),
+  br: zlib.brotliDecompress,
+};
+const ACCEPT_ENCODING = 'gzip, deflate, br';
+
+function isTooLarge(error: Error & { code?: string }): boolean {
+  return error.code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+/**
+ * Characters a WHATWG URL percent-encodes in a path or query: such targets are sent the way a URL
+ * parser writes them; every other target (nearly all) is sent byte for byte.
+ */
+const NEEDS_ENCODING = /[^\x21-\x7e]|["'<>`{}]/;
+
+function encodedTarget(origin: URL, target: string): string {
+  if (!NEEDS_ENCODING.test(target)) return target;
+  const url = new URL(target, origin);
+  return url.pathname + url.search;
+}
+
+/**
+ * Builds the one client used for every call to VSPC, on Node's own `http`/`https`: keep-alive
+ * agents, an overall deadline and a connect deadline on every call, no retries (the shield decides
+ * those), no redirects, gzip/deflate/br undone, bodies bounded by `maxBodyBytes` before and after
+ * decompression.
+ */
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
+  const origin = new URL(options.origin);
+  const secure = origin.protocol === 'https:';
   const agentOptions = {
     keepAlive: true,
     maxSockets: options.maxSockets,
     scheduling: 'lifo' as const,
     timeout: options.idleSocketMs ?? IDLE_SOCKET_MS,
   };
-  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
-  const client: Got = got.extend({
-    agent: agents,
-    timeout: { request: options.timeoutMs, connect: options.connectTimeoutMs },
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    followRedirect: false,
-    decompress: true,
-    https: {
-      rejectUnauthorized: options.tlsInsecure !== true,
-      ...(options.ca ? { certificateAuthority: trustedCertificates(options.ca) } : {}),
-    },
-    headers: { 'user-agent': options.userAgent ?? 'vspc-proxy' },
-  });
+  const agent = secure
+    ? new https.Agent({
+        ...agentOptions,
+        rejectUnauthorized: options.tlsInsecure !== true,
+        ...(options.ca ? { ca: trustedCertificates(options.ca) } : {}),
+      })
+    : new http.Agent(agentOptions);
+  const transport = secure ? https : http;
+  const host = origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname;
+  const port = origin.port === '' ? (secure ? 443 : 80) : Number(origin.port);
+  const userAgent = options.userAgent ?? 'vspc-proxy';
 
   function request(upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
     const started = performance.now();
     return new Promise((resolve, reject) => {
       // GET and HEAD carry no body to VSPC; other methods send theirs, possibly empty.
-      const hasNoBody = upstreamRequest.method === 'GET' || upstreamRequest.method === 'HEAD';
-      const body = hasNoBody ? undefined : (upstreamRequest.body ?? Buffer.alloc(0));
-      const stream = client.stream(options.origin + upstreamRequest.target, {
-        method: upstreamRequest.method as 'GET',
-        headers: upstreamRequest.headers,
-        ...(body === undefined ? {} : { body }),
-        ...(upstreamRequest.signal === undefined ? {} : { signal: upstreamRequest.signal }),
-        ...(upstreamRequest.timeoutMs === undefined
-          ? {}
-          : {
-              timeout: {
-                request: upstreamRequest.timeoutMs,
-                connect: Math.min(upstreamRequest.timeoutMs, options.connectTimeoutMs),
-              },
-            }),
-      });
-      const chunks: Buffer[] = [];
-      let receivedBytes = 0;
-      /**
-       * With a declared length, the body is copied into one exact-size buffer as it arrives: each
-       * socket chunk is garbage at once and dies young, instead of surviving (with its memory) into
-       * V8's old space while the rest of the body comes in; the cache keeps this buffer as it is.
-       */
-      let exact: Buffer | null = null;
-      let status = 0;
-      let headers: UpstreamResponse['headers'] = {};
-      let settled = false;
-
-      const fail = (code: string, message: string): void => {
-        if (settled) return;
-        settled = true;
-        stream.destroy();
-        reject(new UpstreamError(classifyErrorCode(code), code, message));
+      const { method } = upstreamRequest;
+      const hasNoBody = method === 'GET' || method === 'HEAD';
+      const body = hasNoBody ? undefined : (upstreamRequest.body ?? EMPTY);
+      const headers: Record<string, string> = {
+        'user-agent': userAgent,
+        'accept-encoding': ACCEPT_ENCODING,
+        ...upstreamRequest.headers,
       };
+      if (body !== undefined) headers['content-length'] = String(body.length);
+      const timeoutMs = upstreamRequest.timeoutMs ?? options.timeoutMs;
+      let settled = false;
+      let connectTimer: NodeJS.Timeout | undefined;
 
-      stream.on('response', (response: http.IncomingMessage) => {
-        status = response.statusCode ?? 0;
-        headers = {};
+      const outgoing = transport.request({
+        host,
+        port,
+        method,
+        path: encodedTarget(origin, upstreamRequest.target),
+        headers,
+        agent,
+      });
+      const deadline = setTimeout(
+        () => fail('ETIMEDOUT', `VSPC did not answer within ${timeoutMs} ms`),
+        timeoutMs,
+      );
+
+      const { signal } = upstreamRequest;
+      const onAbort = (): void => fail('ERR_ABORTED', 'The call to VSPC was abandoned');
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      function finish(): void {
+        settled = true;
+        clearTimeout(deadline);
+        clearTimeout(connectTimer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+      function fail(code: string, message: string): void {
+        if (settled) return;
+        finish();
+        outgoing.destroy();
+        reject(new UpstreamError(classifyErrorCode(code), code, message));
+      }
+
+      outgoing.on('error', (error: Error & { code?: string }) => {
+        fail(error.code ?? 'ERR_UNKNOWN', error.message);
+      });
+      outgoing.on('socket', (socket) => {
+        // A reused keep-alive socket is connected already; a new one gets connectTimeoutMs to connect.
+        if (!socket.connecting) return;
+        const connectMs = Math.min(timeoutMs, options.connectTimeoutMs);
+        connectTimer = setTimeout(
+          () => fail('ETIMEDOUT', `No connection to VSPC within ${connectMs} ms`),
+          connectMs,
+        );
+        socket.once('connect', () => clearTimeout(connectTimer));
+      });
+      outgoing.on('response', (response: http.IncomingMessage) => {
+        const status = response.statusCode ?? 0;
+        const passed: UpstreamResponse['headers'] = {};
         for (const name of PASSED_RESPONSE_HEADERS) {
           const value = response.headers[name];
-          if (typeof value === 'string') headers[name] = value;
+          if (typeof value === 'string') passed[name] = value;
         }
+        const encoding = response.headers['content-encoding']?.trim().toLowerCase();
+        const decode = encoding === undefined || encoding === 'identity' ? undefined : DECODERS[encoding];
         const declaredBytes = Number(response.headers['content-length']);
-        if (!response.headers['content-encoding'] && declaredBytes > options.maxBodyBytes) {
+        const hasBody = method !== 'HEAD' && status !== 204 && status !== 304;
+        if (hasBody && declaredBytes > options.maxBodyBytes) {
           fail('ERR_BODY_TOO_LARGE', `VSPC declared ${declaredBytes} bytes, over ${options.maxBodyBytes}`);
-        } else if (
-          !response.headers['content-encoding'] &&
-          Number.isSafeInteger(declaredBytes) &&
-          declaredBytes > 0
-        ) {
-          exact = Buffer.allocUnsafeSlow(declaredBytes);
-        }
-      });
-      stream.on('data', (chunk: Buffer) => {
-        receivedBytes += chunk.length;
-        if (receivedBytes > options.maxBodyBytes) {
-          fail('ERR_BODY_TOO_LARGE', `VSPC sent more than ${options.maxBodyBytes} bytes`);
           return;
         }
-        if (exact === null) {
-          chunks.push(chunk);
-        } else if (receivedBytes <= exact.length) {
-          chunk.copy(exact, receivedBytes - chunk.length);
-        } else {
-          // Node's parser never passes more than Content-Length bytes; this is a broken response.
-          fail('ERR_HTTP_PARSER', 'VSPC sent more bytes than its Content-Length');
-        }
-      });
-      stream.on('end', () => {
-        if (settled) return;
-        settled = true;
-        resolve({
-          status,
-          headers,
-          body:
+        /**
+         * With a declared length, the body is copied into one exact-size buffer as it arrives: each
+         * socket chunk is garbage at once and dies young, instead of surviving (with its memory) into
+         * V8's old space while the rest of the body comes in; the cache keeps this buffer as it is.
+         */
+        const exact =
+          hasBody && Number.isSafeInteger(declaredBytes) && declaredBytes > 0
+            ? Buffer.allocUnsafeSlow(declaredBytes)
+            : null;
+        const chunks: Buffer[] = [];
+        let receivedBytes = 0;
+
+        response.on('data', (chunk: Buffer) => {
+          receivedBytes += chunk.length;
+          if (receivedBytes > options.maxBodyBytes) {
+            fail('ERR_BODY_TOO_LARGE', `VSPC sent more than ${options.maxBodyBytes} bytes`);
+          } else if (exact === null) {
+            chunks.push(chunk);
+          } else {
+            // Node's parser never passes more than Content-Length bytes.
+            chunk.copy(exact, receivedBytes - chunk.length);
+          }
+        });
+        response.on('error', (error: Error & { code?: string }) => {
+          fail(error.code ?? 'ERR_UNKNOWN', error.message);
+        });
+        response.on('close', () => {
+          if (!response.complete) fail('ECONNRESET', 'VSPC closed the connection before the body ended');
+        });
+        response.on('end', () => {
+          if (settled) return;
+          const raw =
             exact !== null
               ? exact.subarray(0, receivedBytes)
               : chunks.length === 1
                 ? (chunks[0] as Buffer)
-                : Buffer.concat(chunks, receivedBytes),
-          durationMs: performance.now() - started,
+                : Buffer.concat(chunks, receivedBytes);
+          const answer = (bytes: Buffer): void => {
+            if (settled) return;
+            finish();
+            resolve({ status, headers: passed, body: bytes, durationMs: performance.now() - started });
+          };
+          if (decode === undefined || raw.length === 0) return answer(raw);
+          decode(raw, { maxOutputLength: options.maxBodyBytes }, (error, decoded) => {
+            if (error === null) return answer(decoded);
+            if (isTooLarge(error))
+              fail('ERR_BODY_TOO_LARGE', `VSPC's ${encoding} body is over ${options.maxBodyBytes} bytes`);
+            else
+              fail('ERR_CONTENT_DECODING', `VSPC's ${encoding} body could not be decoded: ${error.message}`);
+          });
         });
       });
-      stream.on('error', (error: Error & { code?: string }) => {
-        fail(error.code ?? 'ERR_UNKNOWN', error.message);
-      });
+      if (signal?.aborted === true) onAbort();
+      else outgoing.end(body);
     });
   }
 
@@ -219,8 +293,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     origin: options.origin,
     request,
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      agent.destroy();
     },
   };
 }
+
+const EMPTY = Buffer.alloc(0);

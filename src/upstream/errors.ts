@@ -12,7 +12,7 @@ export type ShieldRefusal = 'queue-full' | 'queue-timeout' | 'throttled' | 'brea
 
 /**
  * A transport-level failure talking to VSPC. It never holds the request options
- * (got's own errors do, headers and bearer token included), so it is safe to log.
+ * (an HTTP client's own errors often do, headers and bearer token included), so it is safe to log.
  */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
@@ -53,7 +53,7 @@ const CODE_TO_FAILURE: Readonly<Record<string, UpstreamFailure>> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'tls',
 };
 
-/** Classifies an error code from got or Node's socket layer; pure. */
+/** Classifies an error code from the upstream client or Node's socket layer; pure. */
 export function classifyErrorCode(code: string | undefined): UpstreamFailure {
   if (code === undefined) return 'other';
   return CODE_TO_FAILURE[code] ?? 'other';

@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import net from 'node:net';
+import zlib from 'node:zlib';
+import { createUpstreamClient, type UpstreamClient } from '../../src/upstream/client.js';
+import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/servers.js';
+
+const PAGE = Buffer.from(JSON.stringify({ data: Array.from({ length: 200 }, (_, i) => ({ id: i })) }));
+const MAX_BODY_BYTES = 64_000;
+
+describe('the upstream client on the wire', () => {
+  let vspc: ScriptedUpstream | undefined;
+  let client: UpstreamClient | undefined;
+  afterEach(async () => {
+    client?.close();
+    await vspc?.close();
+    client = undefined;
+    vspc = undefined;
+  });
+
+  function clientFor(origin: string, timeoutMs = 2000): UpstreamClient {
+    client = createUpstreamClient({
+      origin,
+      timeoutMs,
+      connectTimeoutMs: 1000,
+      maxBodyBytes: MAX_BODY_BYTES,
+      maxSockets: 4,
+    });
+    return client;
+  }
+
+  async function start(script: ScriptedUpstream['script']): Promise<UpstreamClient> {
+    vspc = await startScriptedUpstream(script);
+    return clientFor(vspc.url);
+  }
+
+  const get = (target = '/api/v3/x', headers: Record<string, string> = {}) =>
+    (client as UpstreamClient).request({ method: 'GET', target, headers });
+
+  it('asks for gzip, deflate and br, and sends its user agent', async () => {
+    await start((_call, res) => res.end('{}'));
+    await get();
+    expect(vspc?.calls[0]?.headers).toMatchObject({
+      'accept-encoding': 'gzip, deflate, br',
+      'user-agent': 'vspc-proxy',
+    });
+  });
+
+  it.each([
+    ['gzip', 'gzip', zlib.gzipSync],
+    ['x-gzip', 'gzip', zlib.gzipSync],
+    ['br', 'brotli', zlib.brotliCompressSync],
+    ['deflate', 'zlib-wrapped deflate', zlib.deflateSync],
+    ['deflate', 'raw deflate', zlib.deflateRawSync],
+  ])('undoes Content-Encoding: %s (%s)', async (encoding, _format, compress) => {
+    await start((_call, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.setHeader('Content-Encoding', encoding);
+      res.end(compress(PAGE));
+    });
+    const answer = await get();
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(answer.body.equals(PAGE)).toBe(true);
+  });
+
+  it('refuses a compressed body that inflates past maxBodyBytes', async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(MAX_BODY_BYTES * 4, ' '));
+    expect(bomb.length).toBeLessThan(MAX_BODY_BYTES);
+    await start((_call, res) => {
+      res.setHeader('Content-Encoding', 'gzip');
+      res.end(bomb);
+    });
+    await expect(get()).rejects.toMatchObject({ failure: 'body-too-large', code: 'ERR_BODY_TOO_LARGE' });
+  });
+
+  it('a body that is not what its Content-Encoding says is a failure, not a garbled answer', async () => {
+    await start((_call, res) => {
+      res.setHeader('Content-Encoding', 'gzip');
+      res.end('not gzip at all');
+    });
+    await expect(get()).rejects.toMatchObject({ failure: 'other', code: 'ERR_CONTENT_DECODING' });
+  });
+
+  it('a HEAD answer declares a length but has no body', async () => {
+    await start((_call, res) => {
+      res.setHeader('Content-Length', MAX_BODY_BYTES * 10);
+      res.end();
+    });
+    const answer = await (client as UpstreamClient).request({
+      method: 'HEAD',
+      target: '/api/v3/x',
+      headers: {},
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.length).toBe(0);
+  });
+
+  it('sends a plain target byte for byte and encodes what a URL would', async () => {
+    await start((_call, res) => res.end('{}'));
+    await get('/api/v3/x?filter=%5B%7B%22a%22%3A1%7D%5D&sort=-name');
+    await get('/api/v3/x?filter=[{"a":1}]&q=a<b');
+    expect(vspc?.calls.map((call) => call.url)).toEqual([
+      '/api/v3/x?filter=%5B%7B%22a%22%3A1%7D%5D&sort=-name',
+      '/api/v3/x?filter=[{%22a%22:1}]&q=a%3Cb',
+    ]);
+  });
+
+  it('sends a write body with its length, and an empty one as Content-Length: 0', async () => {
+    await start((_call, res) => res.end('{}'));
+    const send = (method: string, body?: Buffer) =>
+      (client as UpstreamClient).request({
+        method,
+        target: '/api/v3/x',
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body }),
+      });
+    await send('PATCH', Buffer.from('[{"op":"replace"}]'));
+    await send('DELETE');
+    expect(vspc?.calls.map((call) => [call.method, call.headers['content-length'], call.body])).toEqual([
+      ['PATCH', '18', '[{"op":"replace"}]'],
+      ['DELETE', '0', ''],
+    ]);
+  });
+
+  it('an abort signal ends the call at once, and VSPC sees the connection close', async () => {
+    let closed = 0;
+    await start((_call, res) => {
+      res.write('[');
+      res.on('close', () => (closed += 1));
+    });
+    const abort = new AbortController();
+    const pending = (client as UpstreamClient).request({
+      method: 'GET',
+      target: '/api/v3/x',
+      headers: {},
+      signal: abort.signal,
+    });
+    setTimeout(() => abort.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ failure: 'aborted', code: 'ERR_ABORTED' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(closed).toBe(1);
+  });
+
+  it('an already aborted signal sends nothing', async () => {
+    await start((_call, res) => res.end('{}'));
+    await expect(
+      (client as UpstreamClient).request({
+        method: 'GET',
+        target: '/api/v3/x',
+        headers: {},
+        signal: AbortSignal.abort(),
+      }),
+    ).rejects.toMatchObject({ failure: 'aborted' });
+    expect(vspc?.calls).toHaveLength(0);
+  });
+
+  it('a per-call timeout shorter than the client default ends the call', async () => {
+    await start(() => undefined);
+    const pending = (client as UpstreamClient).request({
+      method: 'GET',
+      target: '/api/v3/x',
+      headers: {},
+      timeoutMs: 100,
+    });
+    await expect(pending).rejects.toMatchObject({ failure: 'timeout', code: 'ETIMEDOUT' });
+  });
+
+  it('a server that accepts TCP but never answers is a timeout, and its socket is closed', async () => {
+    const sockets: net.Socket[] = [];
+    let closed = 0;
+    const silent = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.resume(); // reads (and drops) the request, so the client's close is seen
+      socket.on('close', () => (closed += 1));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      clientFor(`http://127.0.0.1:${port}`, 150);
+      await expect(get()).rejects.toMatchObject({ failure: 'timeout' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sockets).toHaveLength(1);
+      expect(closed).toBe(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
