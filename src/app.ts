@@ -137,6 +137,8 @@ export function createAppDeps(
     metrics?: Metrics;
     /** 0 ≤ x < 1, for retry jitter; tests inject one. */
     random?: () => number;
+    /** Frees dropped cache entries' memory (`global.gc` under `node --expose-gc`); see {@link ResponseCache}. */
+    reclaimMemory?: () => void;
   },
 ): AppDeps {
   const now = options.now ?? Date.now;
@@ -169,6 +171,7 @@ export function createAppDeps(
     staleMs: config.cacheStaleMs,
     now,
     logger: options.logger,
+    ...(options.reclaimMemory === undefined ? {} : { reclaim: options.reclaimMemory }),
   });
   metrics.setSources({
     cacheStats: () => cache.stats,

@@ -51,7 +51,15 @@ async function main(): Promise<void> {
   }
   const { origin, simulator } = await resolveUpstream(config);
   let stopping = false;
-  const deps = createAppDeps(config, { origin, logger, userAgent: USER_AGENT, isStopping: () => stopping });
+  // `node --expose-gc` (npm start, the image): memory of dropped cache entries is freed as they go.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const deps = createAppDeps(config, {
+    origin,
+    logger,
+    userAgent: USER_AGENT,
+    isStopping: () => stopping,
+    ...(gc === undefined ? {} : { reclaimMemory: () => gc() }),
+  });
   const { upstream } = deps;
   const server = http.createServer(createApp(deps));
   server.on('clientError', createClientErrorHandler(logger));
@@ -63,7 +71,12 @@ async function main(): Promise<void> {
     const { port } = server.address() as AddressInfo;
     if (simulator !== null) warnDemoData(logger, simulator, port);
     logger.info(
-      { host: config.host, port, vspc: simulator === null ? origin : 'embedded simulator' },
+      {
+        host: config.host,
+        port,
+        vspc: simulator === null ? origin : 'embedded simulator',
+        cacheMemoryReclaim: gc !== undefined,
+      },
       'vspc-proxy listening',
     );
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { ResponseCache, type FetchContext, type FetchReport } from '../../src/cache/store.js';
+import {
+  defaultReclaimEveryBytes,
+  ResponseCache,
+  type FetchContext,
+  type FetchReport,
+} from '../../src/cache/store.js';
 import type {
   Priority,
   UpstreamClient,
@@ -192,5 +197,97 @@ describe('ResponseCache: failed refreshes of stale entries', () => {
     await staleRead();
     expect(refreshFailedLines()).toHaveLength(2);
     expect(refreshFailedLines()[0]).toMatchObject({ level: 'warn', failure: 'refused', path: '/api/v3/x' });
+  });
+});
+
+describe('ResponseCache: memory of dropped entries', () => {
+  const BODY_BYTES = 10_000;
+  /** An upstream answering every call at once with a 200 body of BODY_BYTES. */
+  const instantUpstream: UpstreamClient = {
+    origin: 'http://vspc.invalid',
+    request: async () => ({ status: 200, headers: {}, body: Buffer.alloc(BODY_BYTES, 'x'), durationMs: 1 }),
+    close: () => undefined,
+  };
+  const contextFor = (tokenHash: string): FetchContext => ({
+    request: { method: 'GET', target: '/api/v3/x', headers: {}, tokenHash },
+    path: '/api/v3/x',
+    tokenHash,
+  });
+
+  function reclaimingCache(reclaimEveryBytes: number) {
+    const reclaims: number[] = [];
+    const cache = new ResponseCache({
+      upstream: instantUpstream,
+      maxBytes: 100_000,
+      maxEntryBytes: 50_000,
+      ttlMs: TTL_MS,
+      staleMs: STALE_MS,
+      reclaim: () => reclaims.push(cache.stats.entries),
+      reclaimEveryBytes,
+    });
+    return { cache, reclaims };
+  }
+
+  it('reclaims once per reclaimEveryBytes of evicted entries, after the turn that dropped them', async () => {
+    const { cache, reclaims } = reclaimingCache(30_000);
+    const fetchAll = async (from: number, to: number) => {
+      for (let index = from; index < to; index += 1) {
+        await cache.fetch(`key-${index}`, contextFor('token-a'), { forceRefresh: false });
+        await settle(); // one request per turn, as on a server
+      }
+    };
+    await fetchAll(0, 9);
+    const held = cache.stats.entries;
+    const entryBytes = cache.stats.bytes / held;
+    expect(held).toBe(Math.floor(100_000 / entryBytes));
+    // The rest were evicted, each entryBytes: one reclaim for every 30,000 bytes of them.
+    expect(reclaims).toHaveLength(Math.floor(((9 - held) * entryBytes) / 30_000));
+    await fetchAll(9, 40);
+    expect(reclaims).toHaveLength(Math.floor(((40 - held) * entryBytes) / 30_000));
+    expect(reclaims.every((entries) => entries === held)).toBe(true);
+  });
+
+  it('runs one reclaim for everything dropped in one turn, never inside the LRU', async () => {
+    const { cache, reclaims } = reclaimingCache(30_000);
+    for (let index = 0; index < 40; index += 1)
+      await cache.fetch(`key-${index}`, contextFor('token-a'), { forceRefresh: false });
+    expect(reclaims).toHaveLength(0);
+    await settle();
+    expect(reclaims).toHaveLength(1);
+  });
+
+  it('counts purged entries too, and runs one reclaim however many go in one turn', async () => {
+    const { cache, reclaims } = reclaimingCache(15_000);
+    for (let index = 0; index < 8; index += 1)
+      await cache.fetch(`key-${index}`, contextFor(index % 2 === 0 ? 'token-a' : 'token-b'), {
+        forceRefresh: false,
+      });
+    await settle();
+    const before = reclaims.length;
+    const heldBefore = cache.stats.entries;
+    expect(cache.purgeToken('token-a') + cache.purgeToken('token-b')).toBe(heldBefore);
+    expect(reclaims).toHaveLength(before); // not inside the purge
+    await settle();
+    expect(reclaims).toEqual([...reclaims.slice(0, before), 0]);
+  });
+
+  it('without reclaim, nothing is scheduled', async () => {
+    const cache = new ResponseCache({
+      upstream: instantUpstream,
+      maxBytes: 100_000,
+      maxEntryBytes: 50_000,
+      ttlMs: TTL_MS,
+      staleMs: STALE_MS,
+    });
+    for (let index = 0; index < 20; index += 1)
+      await cache.fetch(`key-${index}`, contextFor('token-a'), { forceRefresh: false });
+    expect(cache.stats.bytes).toBeLessThanOrEqual(100_000);
+  });
+});
+
+describe('defaultReclaimEveryBytes', () => {
+  it('is an eighth of the bound, never under 1 MiB', () => {
+    expect(defaultReclaimEveryBytes(64 * 2 ** 20)).toBe(8 * 2 ** 20);
+    expect(defaultReclaimEveryBytes(2 ** 20)).toBe(2 ** 20);
   });
 });
