@@ -126,7 +126,13 @@ const NEEDS_ENCODING = /[^\x21-\x7e]|["'<>`{}]/;
 
 function encodedTarget(origin: URL, target: string): string {
   if (!NEEDS_ENCODING.test(target)) return target;
-  const url = new URL(target, origin);
+  // Node reads a request target as latin1: each such character is one byte the client sent, and is
+  // sent on as that byte, escaped (a URL parser would escape its UTF-8 encoding instead).
+  const ascii = target.replace(
+    /[\x80-\xff]/g,
+    (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  const url = new URL(ascii, origin);
   return url.pathname + url.search;
 }
 

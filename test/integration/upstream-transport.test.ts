@@ -99,9 +99,12 @@ describe('the upstream client on the wire', () => {
     await start((_call, res) => res.end('{}'));
     await get('/api/v3/x?filter=%5B%7B%22a%22%3A1%7D%5D&sort=-name');
     await get('/api/v3/x?filter=[{"a":1}]&q=a<b');
+    // Node hands a raw byte 0xE9 over as the latin1 character 'é': it goes on as that one byte, escaped.
+    await get('/api/v3/caf\u00e9?q=\u00e9t\u00e9');
     expect(vspc?.calls.map((call) => call.url)).toEqual([
       '/api/v3/x?filter=%5B%7B%22a%22%3A1%7D%5D&sort=-name',
       '/api/v3/x?filter=[{%22a%22:1}]&q=a%3Cb',
+      '/api/v3/caf%E9?q=%E9t%E9',
     ]);
   });
 
