@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
@@ -37,7 +38,15 @@ export interface ResponseCacheOptions {
   reclaim?: () => void;
   /** Bytes of dropped entries (evicted, replaced, expired, purged) between two `reclaim` calls. */
   reclaimEveryBytes?: number;
+  /**
+   * Least time between two `reclaim` calls (default {@link RECLAIM_MIN_INTERVAL_MS}): each is a
+   * full, stop-the-world collection, so no traffic pattern may run them back to back.
+   */
+  reclaimMinIntervalMs?: number;
 }
+
+/** At most one reclaim a second: with ~15 ms per collection, at most ~1.5 % of the time. */
+export const RECLAIM_MIN_INTERVAL_MS = 1000;
 
 /** By default, `reclaim` runs once an eighth of the bound (at least 1 MiB) has been dropped. */
 export function defaultReclaimEveryBytes(maxBytes: number): number {
@@ -50,6 +59,12 @@ const TOO_MANY_REQUESTS = 429;
 const LOOKUP_OPTIONS = { allowStale: true, noDeleteOnStaleGet: true } as const;
 
 export type FetchResult = { entry: CachedAnswer; outcome: 'miss' | 'collapsed' | 'refresh' };
+
+interface InflightLoad {
+  readonly request: UpstreamRequest;
+  readonly path: string;
+  readonly tokenHash: string;
+}
 
 /**
  * Filled by {@link ResponseCache.fetch} before it returns its promise, so a caller knows how it met
@@ -75,13 +90,15 @@ export class ResponseCache {
   /** Counts purges, so a fetch that began before one does not store what it read. */
   #purges = 0;
   /**
-   * The request object each load in flight handed to the upstream, by key: a caller that waits on a
-   * bulk load raises that very object's `priority`, which the shield reads when it picks a waiter.
+   * Each load in flight, by key: the request object it handed to the upstream (a caller that waits on
+   * a bulk load raises that very object's `priority`, which the shield reads when it picks a waiter),
+   * and whose data it reads (a purge must find loads, which the LRU does not list).
    */
-  readonly #inflightRequests = new Map<string, UpstreamRequest>();
-  /** Bytes dropped since the last reclaim, and whether one is due at the end of this turn. */
+  readonly #inflight = new Map<string, InflightLoad>();
+  /** Bytes dropped since the last reclaim, whether one is scheduled, and when the last one ran. */
   #droppedBytes = 0;
   #reclaimDue = false;
+  #lastReclaimAt = -Infinity;
 
   constructor(options: ResponseCacheOptions) {
     this.#options = options;
@@ -95,7 +112,9 @@ export class ResponseCache {
       allowStale: false,
       allowStaleOnFetchRejection: false,
       noDeleteOnFetchRejection: false,
-      fetchMethod: (key, stale, { context, signal }) => this.#load(key, stale, context, signal),
+      // A load whose key is purged (or evicted) goes on for the callers waiting on it; it stores nothing.
+      ignoreFetchAbort: true,
+      fetchMethod: (key, stale, { context }) => this.#load(key, stale, context),
       ...(options.reclaim === undefined
         ? {}
         : { disposeAfter: (entry: CachedAnswer) => this.#dropped(entry, options.reclaim as () => void) }),
@@ -104,18 +123,24 @@ export class ResponseCache {
 
   /**
    * Counts a dropped entry's bytes; past `reclaimEveryBytes`, one reclaim runs after the current
-   * turn (never inside the LRU's own bookkeeping), freeing everything dropped until then.
+   * turn (never inside the LRU's own bookkeeping), or once `reclaimMinIntervalMs` has passed since
+   * the last one, freeing everything dropped until then.
    */
   #dropped(entry: CachedAnswer, reclaim: () => void): void {
     this.#droppedBytes += entry.sizeBytes;
     const every = this.#options.reclaimEveryBytes ?? defaultReclaimEveryBytes(this.#options.maxBytes);
     if (this.#reclaimDue || this.#droppedBytes < every) return;
     this.#reclaimDue = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.#reclaimDue = false;
       this.#droppedBytes = 0;
+      this.#lastReclaimAt = performance.now();
       reclaim();
-    });
+    };
+    const minIntervalMs = this.#options.reclaimMinIntervalMs ?? RECLAIM_MIN_INTERVAL_MS;
+    const waitMs = this.#lastReclaimAt + minIntervalMs - performance.now();
+    if (waitMs <= 0) setImmediate(run);
+    else setTimeout(run, waitMs).unref();
   }
 
   /** The entry for `key` if it may still be served (fresh or within the stale window); never waits. */
@@ -137,7 +162,7 @@ export class ResponseCache {
     options: { forceRefresh: boolean; report?: FetchReport },
   ): Promise<FetchResult> {
     if (context.request.priority !== 'bulk') {
-      const inflight = this.#inflightRequests.get(key);
+      const inflight = this.#inflight.get(key)?.request;
       if (inflight?.priority === 'bulk') inflight.priority = 'interactive';
     }
     const status: LRUCache.Status<string, CachedAnswer, FetchContext> = {};
@@ -201,16 +226,12 @@ export class ResponseCache {
       .catch(() => undefined);
   }
 
-  async #load(
-    key: string,
-    stale: CachedAnswer | undefined,
-    context: FetchContext,
-    signal: AbortSignal,
-  ): Promise<CachedAnswer> {
+  async #load(key: string, stale: CachedAnswer | undefined, context: FetchContext): Promise<CachedAnswer> {
     const purgesAtStart = this.#purges;
     // Kept by reference: {@link fetch} may raise its priority while the shield holds it.
-    const request: UpstreamRequest = { ...context.request, signal };
-    this.#inflightRequests.set(key, request);
+    const request: UpstreamRequest = { ...context.request };
+    const load: InflightLoad = { request, path: context.path, tokenHash: context.tokenHash };
+    this.#inflight.set(key, load);
     let answer: UpstreamResponse;
     try {
       answer = await this.#options.upstream.request(request);
@@ -231,7 +252,7 @@ export class ResponseCache {
       throw error;
     } finally {
       // A purge may have let a newer load for this key start meanwhile: only this load's own request goes.
-      if (this.#inflightRequests.get(key) === request) this.#inflightRequests.delete(key);
+      if (this.#inflight.get(key) === load) this.#inflight.delete(key);
     }
     const purgedMeanwhile = this.#purges !== purgesAtStart;
     if (answer.status === 200 && answer.body.length <= this.#options.maxEntryBytes && !purgedMeanwhile) {
@@ -275,18 +296,27 @@ export class ResponseCache {
 
   /** Drops everything; returns how many entries. */
   purgeAll(): number {
-    this.#purges += 1;
-    const count = this.#lru.size;
-    this.#lru.clear();
-    return count;
+    return this.#purge(() => true);
   }
 
-  #purge(matches: (entry: CachedAnswer) => boolean): number {
+  /**
+   * Drops the matching entries, and detaches the matching loads in flight (the LRU does not list
+   * them): their callers still get VSPC's answer, but it is not stored, a stale copy being refreshed
+   * is served no more, and the next request for the key asks VSPC again. Returns how many entries
+   * (stale copies included) were dropped.
+   */
+  #purge(matches: (data: { path: string; tokenHash: string }) => boolean): number {
     this.#purges += 1;
-    const doomed: string[] = [];
-    for (const [key, entry] of this.#lru.entries()) if (matches(entry)) doomed.push(key);
+    const doomed = new Set<string>();
+    for (const [key, entry] of this.#lru.entries()) if (matches(entry)) doomed.add(key);
+    let count = doomed.size;
+    for (const [key, load] of this.#inflight) {
+      if (doomed.has(key) || !matches(load)) continue;
+      if (this.#lru.peek(key, { allowStale: true }) !== undefined) count += 1;
+      doomed.add(key);
+    }
     for (const key of doomed) this.#lru.delete(key);
-    return doomed.length;
+    return count;
   }
 
   /** Entry count and the bytes the LRU accounts for. */

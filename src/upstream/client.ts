@@ -165,6 +165,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   function request(upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
     const started = performance.now();
+    if (upstreamRequest.signal?.aborted === true) {
+      // Not even a connection: the agent would open one as soon as the request exists.
+      return Promise.reject(new UpstreamError('aborted', 'ERR_ABORTED', 'The call to VSPC was abandoned'));
+    }
     return new Promise((resolve, reject) => {
       // GET and HEAD carry no body to VSPC; other methods send theirs, possibly empty.
       const { method } = upstreamRequest;
@@ -234,6 +238,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         const decode = encoding === undefined || encoding === 'identity' ? undefined : DECODERS[encoding];
         const declaredBytes = Number(response.headers['content-length']);
         const hasBody = method !== 'HEAD' && status !== 204 && status !== 304;
+        if (hasBody && encoding !== undefined && encoding !== 'identity' && decode === undefined) {
+          // Not asked for (several codings, zstd...): passed on, it would be unreadable and cached.
+          fail(
+            'ERR_CONTENT_DECODING',
+            `VSPC answered with Content-Encoding ${encoding}, which vspc-proxy cannot decode`,
+          );
+          return;
+        }
         if (hasBody && declaredBytes > options.maxBodyBytes) {
           fail('ERR_BODY_TOO_LARGE', `VSPC declared ${declaredBytes} bytes, over ${options.maxBodyBytes}`);
           return;
@@ -290,8 +302,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           });
         });
       });
-      if (signal?.aborted === true) onAbort();
-      else outgoing.end(body);
+      outgoing.end(body);
     });
   }
 

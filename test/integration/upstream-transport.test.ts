@@ -125,11 +125,20 @@ describe('the upstream client on the wire', () => {
     ]);
   });
 
+  /** Polls until `done()` or 5 s have passed. */
+  async function eventually(done: () => boolean): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
   it('an abort signal ends the call at once, and VSPC sees the connection close', async () => {
     let closed = 0;
+    let reached: () => void = () => undefined;
+    const vspcHasIt = new Promise<void>((resolve) => (reached = resolve));
     await start((_call, res) => {
       res.write('[');
       res.on('close', () => (closed += 1));
+      reached();
     });
     const abort = new AbortController();
     const pending = (client as UpstreamClient).request({
@@ -138,27 +147,36 @@ describe('the upstream client on the wire', () => {
       headers: {},
       signal: abort.signal,
     });
-    setTimeout(() => abort.abort(), 50);
+    await vspcHasIt;
+    abort.abort();
     await expect(pending).rejects.toMatchObject({ failure: 'aborted', code: 'ERR_ABORTED' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => closed === 1);
     expect(closed).toBe(1);
   });
 
-  it('an already aborted signal sends nothing', async () => {
+  it('an already aborted signal sends nothing, not even a connection', async () => {
     await start((_call, res) => res.end('{}'));
+    let connections = 0;
+    vspc?.server.on('connection', () => (connections += 1));
     await expect(
       (client as UpstreamClient).request({
         method: 'GET',
-        target: '/api/v3/x',
+        target: '/api/v3/aborted',
         headers: {},
         signal: AbortSignal.abort(),
       }),
     ).rejects.toMatchObject({ failure: 'aborted' });
-    expect(vspc?.calls).toHaveLength(0);
+    // A later call goes through, on the first connection VSPC sees.
+    await get('/api/v3/after');
+    expect(connections).toBe(1);
+    expect(vspc?.calls.map((call) => call.url)).toEqual(['/api/v3/after']);
   });
 
-  it('a per-call timeout shorter than the client default ends the call', async () => {
+  it('a per-call timeout shorter than the client default ends the call at that timeout', async () => {
     await start(() => undefined);
+    client?.close();
+    clientFor(vspc?.url ?? '', 30_000);
+    const started = Date.now();
     const pending = (client as UpstreamClient).request({
       method: 'GET',
       target: '/api/v3/x',
@@ -166,7 +184,19 @@ describe('the upstream client on the wire', () => {
       timeoutMs: 100,
     });
     await expect(pending).rejects.toMatchObject({ failure: 'timeout', code: 'ETIMEDOUT' });
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
+
+  it.each(['zstd', 'gzip, br', 'compress'])(
+    'an answer in a Content-Encoding it did not ask for (%s) is a failure, not unreadable bytes',
+    async (encoding) => {
+      await start((_call, res) => {
+        res.setHeader('Content-Encoding', encoding);
+        res.end(zlib.gzipSync(PAGE));
+      });
+      await expect(get()).rejects.toMatchObject({ failure: 'other', code: 'ERR_CONTENT_DECODING' });
+    },
+  );
 
   it('a server that accepts TCP but never answers is a timeout, and its socket is closed', async () => {
     const sockets: net.Socket[] = [];
@@ -181,7 +211,7 @@ describe('the upstream client on the wire', () => {
       const { port } = silent.address() as net.AddressInfo;
       clientFor(`http://127.0.0.1:${port}`, 150);
       await expect(get()).rejects.toMatchObject({ failure: 'timeout' });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(() => closed === 1);
       expect(sockets).toHaveLength(1);
       expect(closed).toBe(1);
     } finally {

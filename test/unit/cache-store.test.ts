@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { performance } from 'node:perf_hooks';
 import {
   defaultReclaimEveryBytes,
   ResponseCache,
@@ -214,18 +215,23 @@ describe('ResponseCache: memory of dropped entries', () => {
     tokenHash,
   });
 
-  function reclaimingCache(reclaimEveryBytes: number) {
+  function reclaimingCache(reclaimEveryBytes: number, reclaimMinIntervalMs = 0) {
     const reclaims: number[] = [];
+    const reclaimedAt: number[] = [];
     const cache = new ResponseCache({
       upstream: instantUpstream,
       maxBytes: 100_000,
       maxEntryBytes: 50_000,
       ttlMs: TTL_MS,
       staleMs: STALE_MS,
-      reclaim: () => reclaims.push(cache.stats.entries),
+      reclaim: () => {
+        reclaims.push(cache.stats.entries);
+        reclaimedAt.push(performance.now());
+      },
       reclaimEveryBytes,
+      reclaimMinIntervalMs,
     });
-    return { cache, reclaims };
+    return { cache, reclaims, reclaimedAt };
   }
 
   it('reclaims once per reclaimEveryBytes of evicted entries, after the turn that dropped them', async () => {
@@ -271,7 +277,41 @@ describe('ResponseCache: memory of dropped entries', () => {
     expect(reclaims).toEqual([...reclaims.slice(0, before), 0]);
   });
 
-  it('without reclaim, nothing is scheduled', async () => {
+  it('never runs two reclaims closer than reclaimMinIntervalMs; a reclaim due sooner waits', async () => {
+    const intervalMs = 300;
+    const { cache, reclaimedAt } = reclaimingCache(30_000, intervalMs);
+    const started = performance.now();
+    for (let index = 0; index < 60; index += 1) {
+      await cache.fetch(`key-${index}`, contextFor('token-a'), { forceRefresh: false });
+      await settle();
+    }
+    const loopMs = performance.now() - started;
+    // Wait until the last reclaim due has run: nothing new for longer than the interval.
+    let seen = -1;
+    while (seen !== reclaimedAt.length) {
+      seen = reclaimedAt.length;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs + 100));
+    }
+    // ~50 evicted entries are ≥ 16 thresholds' worth, but reclaims ran at most once per interval.
+    expect(reclaimedAt.length).toBeGreaterThanOrEqual(2);
+    expect(reclaimedAt.length).toBeLessThanOrEqual(Math.floor(loopMs / intervalMs) + 2);
+    for (let index = 1; index < reclaimedAt.length; index += 1)
+      expect((reclaimedAt[index] ?? 0) - (reclaimedAt[index - 1] ?? 0)).toBeGreaterThanOrEqual(
+        intervalMs - 1,
+      );
+  });
+
+  it('counts an entry replaced by a refresh', async () => {
+    const { cache, reclaims } = reclaimingCache(10_000);
+    await cache.fetch('key-0', contextFor('token-a'), { forceRefresh: false });
+    await settle();
+    expect(reclaims).toHaveLength(0);
+    await cache.fetch('key-0', contextFor('token-a'), { forceRefresh: true });
+    await settle();
+    expect(reclaims).toEqual([1]);
+  });
+
+  it('without reclaim, the cache keeps its bound all the same', async () => {
     const cache = new ResponseCache({
       upstream: instantUpstream,
       maxBytes: 100_000,
@@ -289,5 +329,56 @@ describe('defaultReclaimEveryBytes', () => {
   it('is an eighth of the bound, never under 1 MiB', () => {
     expect(defaultReclaimEveryBytes(64 * 2 ** 20)).toBe(8 * 2 ** 20);
     expect(defaultReclaimEveryBytes(2 ** 20)).toBe(2 ** 20);
+  });
+});
+
+describe('ResponseCache: a purge during a load', () => {
+  it('the load goes on for its caller but is not stored, and the next request asks VSPC again', async () => {
+    const { upstream, calls } = pendingUpstream();
+    const cache = cacheOver(upstream, { now: 1_000_000 });
+    const before = cache.fetch(KEY, contextWith(), { forceRefresh: false });
+    expect(cache.purgeAll()).toBe(0); // a load is not an entry yet
+    // A request after the purge does not join the load that began before it.
+    const after = cache.fetch(KEY, contextWith(), { forceRefresh: false });
+    expect(calls).toHaveLength(2);
+    calls[0]?.answer(200);
+    await expect(before).rejects.toMatchObject({ name: 'UncacheableAnswer', answer: { status: 200 } });
+    expect(cache.lookup(KEY)).toBeUndefined();
+    calls[1]?.answer(200);
+    await expect(after).resolves.toMatchObject({ outcome: 'miss' });
+    expect(cache.lookup(KEY)).toBeDefined();
+  });
+
+  it('a stale copy being refreshed counts as purged and is served no more; the refresh stores nothing', async () => {
+    const { upstream, calls } = pendingUpstream();
+    const clock = { now: 1_000_000 };
+    const cache = cacheOver(upstream, clock);
+    const first = cache.fetch(KEY, contextWith(), { forceRefresh: false });
+    calls[0]?.answer(200);
+    await first;
+    clock.now += TTL_MS + 1;
+    expect(cache.serve(KEY, () => contextWith())?.outcome).toBe('stale');
+    expect(calls).toHaveLength(2); // the background refresh
+    expect(cache.purgePrefix('/api/v3/')).toBe(1);
+    expect(cache.lookup(KEY)).toBeUndefined();
+    expect(cache.serve(KEY, () => contextWith())).toBeUndefined();
+    calls[1]?.answer(200);
+    await settle();
+    await settle();
+    expect(cache.lookup(KEY)).toBeUndefined();
+    expect(cache.stats.entries).toBe(0);
+  });
+
+  it('a purge of another token leaves a load alone, but nothing loaded across a purge is stored', async () => {
+    const { upstream, calls } = pendingUpstream();
+    const cache = cacheOver(upstream, { now: 1_000_000 });
+    const load = cache.fetch(KEY, contextWith(), { forceRefresh: false });
+    expect(cache.purgeToken('token-b')).toBe(0);
+    const joined = cache.fetch(KEY, contextWith(), { forceRefresh: false });
+    expect(calls).toHaveLength(1); // still one load: token-a's was not purged
+    calls[0]?.answer(200);
+    await expect(load).rejects.toMatchObject({ name: 'UncacheableAnswer' });
+    await expect(joined).rejects.toMatchObject({ name: 'UncacheableAnswer' });
+    expect(cache.stats.entries).toBe(0);
   });
 });

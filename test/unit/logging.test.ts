@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -116,7 +116,10 @@ describe('bufferedDestination', () => {
     // Written in one go: while the first write is in flight, the backlog fills to 300 bytes and the rest drop.
     for (let index = 0; index < sent; index += 1)
       destination.write(`{"level":"info","msg":"line ${String(index).padStart(3, '0')}"}\n`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The report follows every line that was written: once it is in the file, so is the rest.
+    const deadline = Date.now() + 5000;
+    const reported = () => existsSync(file) && readFileSync(file, 'utf8').includes('droppedLines');
+    while (!reported() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     const lines = readFileSync(file, 'utf8')
       .trim()
       .split('\n')
@@ -150,7 +153,10 @@ describe('bufferedDestination', () => {
     };
     stream.emit('drop', 'a\n');
     stream.emit('drop', 'b\nc\n');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const deadline = Date.now() + 5000;
+    const written = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+    while (!written().includes('droppedLines') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     const lines = readFileSync(file, 'utf8')
       .trim()
       .split('\n')
