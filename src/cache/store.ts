@@ -39,14 +39,14 @@ export interface ResponseCacheOptions {
   /** Bytes of dropped entries (evicted, replaced, expired, purged) between two `reclaim` calls. */
   reclaimEveryBytes?: number;
   /**
-   * Least time between two `reclaim` calls (default {@link RECLAIM_MIN_INTERVAL_MS}): each is a
-   * full, stop-the-world collection, so no traffic pattern may run them back to back.
+   * Most of the time `reclaim` may take (default {@link RECLAIM_MAX_TIME_SHARE}): each is a full,
+   * stop-the-world collection, so after one that took `d` ms the next waits `d × (1 / share − 1)` ms.
    */
-  reclaimMinIntervalMs?: number;
+  reclaimMaxTimeShare?: number;
 }
 
-/** At most one reclaim a second: with ~15 ms per collection, at most ~1.5 % of the time. */
-export const RECLAIM_MIN_INTERVAL_MS = 1000;
+/** Reclaims take at most a tenth of the time: after a 15 ms collection, the next waits 135 ms. */
+export const RECLAIM_MAX_TIME_SHARE = 0.1;
 
 /** By default, `reclaim` runs once an eighth of the bound (at least 1 MiB) has been dropped. */
 export function defaultReclaimEveryBytes(maxBytes: number): number {
@@ -95,10 +95,10 @@ export class ResponseCache {
    * and whose data it reads (a purge must find loads, which the LRU does not list).
    */
   readonly #inflight = new Map<string, InflightLoad>();
-  /** Bytes dropped since the last reclaim, whether one is scheduled, and when the last one ran. */
+  /** Bytes dropped since the last reclaim, whether one is scheduled, and when the next may run. */
   #droppedBytes = 0;
   #reclaimDue = false;
-  #lastReclaimAt = -Infinity;
+  #nextReclaimAt = -Infinity;
 
   constructor(options: ResponseCacheOptions) {
     this.#options = options;
@@ -123,8 +123,8 @@ export class ResponseCache {
 
   /**
    * Counts a dropped entry's bytes; past `reclaimEveryBytes`, one reclaim runs after the current
-   * turn (never inside the LRU's own bookkeeping), or once `reclaimMinIntervalMs` has passed since
-   * the last one, freeing everything dropped until then.
+   * turn (never inside the LRU's own bookkeeping), or as soon as `reclaimMaxTimeShare` allows,
+   * freeing everything dropped until then.
    */
   #dropped(entry: CachedAnswer, reclaim: () => void): void {
     this.#droppedBytes += entry.sizeBytes;
@@ -134,11 +134,13 @@ export class ResponseCache {
     const run = (): void => {
       this.#reclaimDue = false;
       this.#droppedBytes = 0;
-      this.#lastReclaimAt = performance.now();
+      const started = performance.now();
       reclaim();
+      const ended = performance.now();
+      const share = this.#options.reclaimMaxTimeShare ?? RECLAIM_MAX_TIME_SHARE;
+      this.#nextReclaimAt = ended + (ended - started) * (1 / share - 1);
     };
-    const minIntervalMs = this.#options.reclaimMinIntervalMs ?? RECLAIM_MIN_INTERVAL_MS;
-    const waitMs = this.#lastReclaimAt + minIntervalMs - performance.now();
+    const waitMs = this.#nextReclaimAt - performance.now();
     if (waitMs <= 0) setImmediate(run);
     else setTimeout(run, waitMs).unref();
   }
