@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import { createUpstreamClient, type UpstreamClient } from '../../src/upstream/client.js';
+import request from 'supertest';
+import { buildProxy } from '../helpers/proxy.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/servers.js';
 
 const PAGE = Buffer.from(JSON.stringify({ data: Array.from({ length: 200 }, (_, i) => ({ id: i })) }));
@@ -217,6 +219,35 @@ describe('the upstream client on the wire', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describe('a compressed VSPC answer through the proxy', () => {
+  it('reaches the client decoded, without Content-Encoding, and is cached decoded', async () => {
+    const vspc = await startScriptedUpstream((_call, res) => {
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Encoding', 'gzip');
+      res.end(zlib.gzipSync(PAGE));
+    });
+    const proxy = buildProxy(vspc.url);
+    try {
+      const ask = () =>
+        request(proxy.app).get('/api/v3/x').set('Authorization', 'Bearer tok-compressed-1').buffer(true);
+      const first = await ask();
+      const second = await ask();
+      for (const res of [first, second]) {
+        expect(res.status).toBe(200);
+        expect(res.headers['content-encoding']).toBeUndefined();
+        expect(res.headers['content-length']).toBe(String(PAGE.length));
+        expect(res.text).toBe(PAGE.toString());
+      }
+      expect(first.headers['cache-status']).toBe('vspc-proxy; fwd=miss; stored');
+      expect(second.headers['cache-status']).toMatch(/^vspc-proxy; hit; ttl=\d+$/);
+      expect(vspc.calls).toHaveLength(1);
+    } finally {
+      proxy.close();
+      await vspc.close();
     }
   });
 });
