@@ -309,6 +309,8 @@ export class ResponseCache {
    */
   #purge(matches: (data: { path: string; tokenHash: string }) => boolean): number {
     this.#purges += 1;
+    // Entries past their stale window are not listed either: they go first, whatever they match.
+    this.#lru.purgeStale();
     const doomed = new Set<string>();
     for (const [key, entry] of this.#lru.entries()) if (matches(entry)) doomed.add(key);
     let count = doomed.size;
