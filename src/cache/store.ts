@@ -99,9 +99,12 @@ export class ResponseCache {
   #droppedBytes = 0;
   #reclaimDue = false;
   #nextReclaimAt = -Infinity;
+  readonly #reclaimEveryBytes: number;
 
   constructor(options: ResponseCacheOptions) {
     this.#options = options;
+    this.#reclaimEveryBytes = options.reclaimEveryBytes ?? defaultReclaimEveryBytes(options.maxBytes);
+    const { reclaim } = options;
     this.#now = options.now ?? Date.now;
     this.#lru = new LRUCache<string, CachedAnswer, FetchContext>({
       maxSize: options.maxBytes,
@@ -115,9 +118,9 @@ export class ResponseCache {
       // A load whose key is purged (or evicted) goes on for the callers waiting on it; it stores nothing.
       ignoreFetchAbort: true,
       fetchMethod: (key, stale, { context }) => this.#load(key, stale, context),
-      ...(options.reclaim === undefined
+      ...(reclaim === undefined
         ? {}
-        : { disposeAfter: (entry: CachedAnswer) => this.#dropped(entry, options.reclaim as () => void) }),
+        : { disposeAfter: (entry: CachedAnswer) => this.#dropped(entry, reclaim) }),
     });
   }
 
@@ -128,8 +131,7 @@ export class ResponseCache {
    */
   #dropped(entry: CachedAnswer, reclaim: () => void): void {
     this.#droppedBytes += entry.sizeBytes;
-    const every = this.#options.reclaimEveryBytes ?? defaultReclaimEveryBytes(this.#options.maxBytes);
-    if (this.#reclaimDue || this.#droppedBytes < every) return;
+    if (this.#reclaimDue || this.#droppedBytes < this.#reclaimEveryBytes) return;
     this.#reclaimDue = true;
     const run = (): void => {
       this.#reclaimDue = false;

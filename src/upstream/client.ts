@@ -167,7 +167,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const started = performance.now();
     if (upstreamRequest.signal?.aborted === true) {
       // Not even a connection: the agent would open one as soon as the request exists.
-      return Promise.reject(new UpstreamError('aborted', 'ERR_ABORTED', 'The call to VSPC was abandoned'));
+      return Promise.reject(new UpstreamError('aborted', 'ERR_ABORTED', ABANDONED));
     }
     return new Promise((resolve, reject) => {
       // GET and HEAD carry no body to VSPC; other methods send theirs, possibly empty.
@@ -198,7 +198,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       );
 
       const { signal } = upstreamRequest;
-      const onAbort = (): void => fail('ERR_ABORTED', 'The call to VSPC was abandoned');
+      const onAbort = (): void => fail('ERR_ABORTED', ABANDONED);
       signal?.addEventListener('abort', onAbort, { once: true });
 
       function finish(): void {
@@ -235,10 +235,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           if (typeof value === 'string') passed[name] = value;
         }
         const encoding = response.headers['content-encoding']?.trim().toLowerCase();
-        const decode = encoding === undefined || encoding === 'identity' ? undefined : DECODERS[encoding];
+        // `null`: a coding vspc-proxy did not ask for and cannot undo.
+        const decode =
+          encoding === undefined || encoding === 'identity' ? undefined : (DECODERS[encoding] ?? null);
         const declaredBytes = Number(response.headers['content-length']);
         const hasBody = method !== 'HEAD' && status !== 204 && status !== 304;
-        if (hasBody && encoding !== undefined && encoding !== 'identity' && decode === undefined) {
+        if (hasBody && decode === null) {
           // Not asked for (several codings, zstd...): passed on, it would be unreadable and cached.
           fail(
             'ERR_CONTENT_DECODING',
@@ -292,7 +294,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
             finish();
             resolve({ status, headers: passed, body: bytes, durationMs: performance.now() - started });
           };
-          if (decode === undefined || raw.length === 0) return answer(raw);
+          if (!decode || raw.length === 0) return answer(raw);
           decode(raw, { maxOutputLength: options.maxBodyBytes }, (error, decoded) => {
             if (error === null) return answer(decoded);
             if (isTooLarge(error))
@@ -316,3 +318,4 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 }
 
 const EMPTY = Buffer.alloc(0);
+const ABANDONED = 'The call to VSPC was abandoned';

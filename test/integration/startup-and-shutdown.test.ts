@@ -35,20 +35,18 @@ describe('process start-up', () => {
     expect(proxy.stdout()).toBe('');
   });
 
-  it('warns once at start when VSPC_TLS_INSECURE=true', async () => {
-    const proxy = spawnProxy({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      VSPC_URL: 'https://127.0.0.1:1',
-      VSPC_TLS_INSECURE: 'true',
-    });
+  /** Starts the proxy on a free port, stops it with SIGTERM (a clean exit), and returns its stdout lines. */
+  async function startAndStop(env: Record<string, string>): Promise<string[]> {
+    const proxy = spawnProxy({ PORT: '0', HOST: '127.0.0.1', ...env });
     await proxy.listening;
     proxy.child.kill('SIGTERM');
     expect((await proxy.exited).code).toBe(0);
-    const warnings = proxy
-      .stdout()
-      .split('\n')
-      .filter((line) => line.includes('VSPC_TLS_INSECURE=true'));
+    return proxy.stdout().split('\n');
+  }
+
+  it('warns once at start when VSPC_TLS_INSECURE=true', async () => {
+    const lines = await startAndStop({ VSPC_URL: 'https://127.0.0.1:1', VSPC_TLS_INSECURE: 'true' });
+    const warnings = lines.filter((line) => line.includes('VSPC_TLS_INSECURE=true'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('"level":"warn"');
   });
@@ -57,14 +55,8 @@ describe('process start-up', () => {
     ['with --expose-gc (npm start, the image)', { NODE_OPTIONS: '--expose-gc' }, true],
     ['without it', {}, false],
   ])('says at start whether it frees dropped cache entries at once: %s', async (_how, extra, reclaims) => {
-    const proxy = spawnProxy({ PORT: '0', HOST: '127.0.0.1', VSPC_URL: 'http://127.0.0.1:1', ...extra });
-    await proxy.listening;
-    proxy.child.kill('SIGTERM');
-    expect((await proxy.exited).code).toBe(0);
-    const listening = proxy
-      .stdout()
-      .split('\n')
-      .find((line) => line.includes('"msg":"vspc-proxy listening"'));
+    const lines = await startAndStop({ VSPC_URL: 'http://127.0.0.1:1', ...extra });
+    const listening = lines.find((line) => line.includes('"msg":"vspc-proxy listening"'));
     expect(JSON.parse(listening ?? '{}')).toMatchObject({ cacheMemoryReclaim: reclaims });
   });
 
