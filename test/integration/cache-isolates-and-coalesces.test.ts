@@ -6,6 +6,11 @@ import { listen, type Listening } from '../helpers/servers.js';
 
 const COPY_JOBS = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs';
 const CONCURRENT = 100;
+/**
+ * VSPC's latency while the concurrent requests arrive: long enough that all of them reach the proxy
+ * before its one call returns, even on a loaded CI machine (150 ms was not).
+ */
+const SLOW_VSPC_MS = 1000;
 
 describe('the cache keeps tokens apart and asks VSPC once', () => {
   let sim: Simulator;
@@ -70,7 +75,7 @@ describe('the cache keeps tokens apart and asks VSPC once', () => {
   });
 
   it(`coalesces ${CONCURRENT} concurrent identical misses into one VSPC call`, async () => {
-    sim.knobs.latencyMs = 150;
+    sim.knobs.latencyMs = SLOW_VSPC_MS;
     const answers = await Promise.all(
       Array.from({ length: CONCURRENT }, () => get(`${COPY_JOBS}?limit=7`, alpha)),
     );
@@ -86,7 +91,7 @@ describe('the cache keeps tokens apart and asks VSPC once', () => {
   });
 
   it('gives every waiter the same upstream error, and does not cache it', async () => {
-    sim.knobs.latencyMs = 150;
+    sim.knobs.latencyMs = SLOW_VSPC_MS;
     sim.knobs.forceStatus = 520;
     const answers = await Promise.all(
       Array.from({ length: CONCURRENT }, () => get(`${COPY_JOBS}?limit=8`, alpha)),
