@@ -5,6 +5,7 @@ import { createApp, createAppDeps } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createClientErrorHandler } from './http/client-error.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { DEMO_USERS, startSimulator, type Simulator } from './simulator/index.js';
 
 const USER_AGENT = 'vspc-proxy/0.1';
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
     logger,
     userAgent: USER_AGENT,
     isStopping: () => stopping,
+    // With Node's own process metrics (CPU, heap, event-loop lag), which tests leave out.
+    metrics: createMetrics({ defaultMetrics: true }),
     ...(gc === undefined ? {} : { reclaimMemory: () => gc() }),
   });
   const { upstream } = deps;

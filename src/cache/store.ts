@@ -283,7 +283,11 @@ export class ResponseCache {
         'cache refresh failed; serving stale',
       );
     } else if (stale !== undefined) {
-      setImmediate(() => this.#lru.delete(key)); // gone, refused or now uncacheable: the stale copy must go
+      // Gone, refused or now uncacheable: the stale copy must go, but only it. After a purge the key
+      // may hold a newer entry (or a newer load), which this older refresh must leave alone.
+      setImmediate(() => {
+        if (this.#lru.peek(key, { allowStale: true }) === stale) this.#lru.delete(key);
+      });
     }
     throw new UncacheableAnswer(answer);
   }

@@ -70,6 +70,11 @@ describe('process start-up', () => {
     const port = await proxy.listening;
     const base = `http://127.0.0.1:${port}`;
     expect(proxy.stdout()).toContain('serving DEMO DATA from the embedded VSPC simulator');
+    // The process serves Node's own metrics next to its own.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(metrics).toMatch(/^cache_entries \d/m);
 
     const login = await fetch(`${base}/api/v3/token`, {
       method: 'POST',

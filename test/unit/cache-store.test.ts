@@ -358,6 +358,46 @@ describe('ResponseCache: a purge during a load', () => {
     expect(cache.stats.entries).toBe(0);
   });
 
+  /** An entry gone stale, its background refresh in flight (calls[1]), then purged; then a new miss (calls[2]). */
+  async function refreshAcrossPurge() {
+    const { upstream, calls } = pendingUpstream();
+    const clock = { now: 1_000_000 };
+    const cache = cacheOver(upstream, clock);
+    const first = cache.fetch(KEY, contextWith(), { forceRefresh: false });
+    calls[0]?.answer(200);
+    await first;
+    clock.now += TTL_MS + 1;
+    expect(cache.serve(KEY, () => contextWith())?.outcome).toBe('stale');
+    expect(cache.purgePrefix('/api/v3/')).toBe(1);
+    const miss = cache.fetch(KEY, contextWith(), { forceRefresh: false });
+    expect(calls).toHaveLength(3);
+    return { cache, calls, miss };
+  }
+
+  it('a refresh begun before a purge leaves the entry stored after it', async () => {
+    const { cache, calls, miss } = await refreshAcrossPurge();
+    calls[2]?.answer(200);
+    await expect(miss).resolves.toMatchObject({ outcome: 'miss' });
+    const stored = cache.lookup(KEY);
+    expect(stored).toBeDefined();
+    calls[1]?.answer(200); // the old refresh ends after the new entry was stored
+    await settle();
+    await settle();
+    expect(cache.lookup(KEY)).toBe(stored);
+    expect(cache.stats.entries).toBe(1);
+  });
+
+  it('a refresh begun before a purge, ending first, leaves the load begun after it to store its answer', async () => {
+    const { cache, calls, miss } = await refreshAcrossPurge();
+    calls[1]?.answer(200);
+    await settle();
+    await settle();
+    calls[2]?.answer(200);
+    await expect(miss).resolves.toMatchObject({ outcome: 'miss' });
+    expect(cache.lookup(KEY)).toBeDefined();
+    expect(cache.stats.entries).toBe(1);
+  });
+
   it('a purge of another token leaves a load alone, but nothing loaded across a purge is stored', async () => {
     const { upstream, calls } = pendingUpstream();
     const cache = cacheOver(upstream, { now: 1_000_000 });
