@@ -51,9 +51,13 @@ export function staleIfErrorAllowsFailure(failure: UpstreamFailure): boolean {
   return failure !== 'aborted';
 }
 
-/** VSPC statuses that end a token's cached entries at once. */
-export function revokesToken(status: number): boolean {
-  return status === 401 || status === 403;
+/**
+ * VSPC answers that end a token's cached entries at once, whatever path they came by: a 401 (the
+ * token is no longer valid), and a 403 to a read (the token may no longer read what it has cached).
+ * A 403 to a write only says that this token may not write. Pure.
+ */
+export function revokesToken(status: number, method = 'GET'): boolean {
+  return status === 401 || (status === 403 && (method === 'GET' || method === 'HEAD'));
 }
 
 const ID_SEGMENT = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { invalidationPrefix } from '../cache/policy.js';
+import { invalidationPrefix, revokesToken } from '../cache/policy.js';
 import type { TokenHasher } from '../cache/key.js';
 import type { ResponseCache } from '../cache/store.js';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
@@ -19,11 +19,12 @@ export interface ProxyDeps {
 
 /**
  * Sends one request to VSPC on behalf of a client that waits for it alone (no cache): aborts
- * the call if the client goes away, records the upstream status and time for the access log.
+ * the call if the client goes away, records the upstream status and time for the access log, and
+ * drops the token's cached entries when VSPC answers that the token is refused.
  * Resolves with VSPC's answer, or `null` after answering a transport failure with a problem.
  */
 export async function forwardAlone(
-  deps: Pick<ProxyDeps, 'upstream' | 'logger'>,
+  deps: Pick<ProxyDeps, 'upstream' | 'logger' | 'cache'>,
   req: IncomingMessage,
   res: ServerResponse,
   request: Omit<UpstreamRequest, 'signal'>,
@@ -38,6 +39,9 @@ export async function forwardAlone(
     const answer = await deps.upstream.request({ ...request, signal: abort.signal });
     fields.upstreamStatus = answer.status;
     fields.upstreamMs = roundMs(answer.durationMs);
+    // VSPC no longer accepts this token: what it has cached goes too, by whatever path VSPC said so.
+    if (request.tokenHash !== undefined && revokesToken(answer.status, request.method))
+      fields.cachePurged = deps.cache.purgeToken(request.tokenHash);
     return answer;
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;

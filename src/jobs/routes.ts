@@ -3,7 +3,13 @@ import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { etagOf, ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
 import { bearerToken, cacheKey, type TokenHasher } from '../cache/key.js';
-import { cacheStatus, freshnessLeftS, requestDirectives, type CacheOutcome } from '../cache/policy.js';
+import {
+  cacheStatus,
+  freshnessLeftS,
+  requestDirectives,
+  revokesToken,
+  type CacheOutcome,
+} from '../cache/policy.js';
 import { UncacheableAnswer, type FetchContext, type ResponseCache } from '../cache/store.js';
 import type { Config } from '../config.js';
 import { logFieldsOf } from '../http/access-log.js';
@@ -98,12 +104,9 @@ export function createJobsRouter(deps: JobsDeps): Router {
         if (directives.noStore) {
           reader.calls += 1;
           const answer = await deps.upstream.request({ method: 'GET', target, headers, tokenHash, priority });
+          if (revokesToken(answer.status)) deps.cache.purgeToken(tokenHash);
           if (answer.status !== 200) throw new UncacheableAnswer(answer);
-          return {
-            body: JSON.parse(answer.body.toString('utf8')) as unknown,
-            outcome: 'bypass',
-            entry: null,
-          };
+          return { body: parseVspcJson(answer.body), outcome: 'bypass', entry: null };
         }
         const key = cacheKey({ tokenHash, method: 'GET', path, query, accept: ACCEPT, clientVersion });
         const context = (): FetchContext => {

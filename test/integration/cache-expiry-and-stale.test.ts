@@ -185,6 +185,38 @@ describe('TTL, stale-while-revalidate and stale-if-error (injected clock)', () =
     expect(other.headers['cache-status']).toMatch(/^vspc-proxy; hit/);
   });
 
+  it.each([
+    ['a write', (): request.Test => request(server.url).patch('/api/v3/infrastructure/x').send({})],
+    ['a no-store GET', (): request.Test => request(server.url).get(URL_B).set('Cache-Control', 'no-store')],
+    ['a polled resource', (): request.Test => request(server.url).get('/api/v3/asyncActions/a1')],
+    [
+      'a no-store /jobs/copy',
+      (): request.Test => request(server.url).get('/jobs/copy').set('Cache-Control', 'no-store'),
+    ],
+  ])('a 401 to %s, which the cache never sees, evicts that token’s entries too', async (_what, send) => {
+    await get(URL_A).expect(200);
+    await request(server.url).get(URL_A).set('Authorization', 'Bearer other-token').expect(200);
+    mode = 401;
+    await send().set('Authorization', `Bearer ${TOKEN}`).expect(401);
+    expect(proxy.deps.cache.stats.entries).toBe(1); // the other token's
+    mode = 'ok';
+    expect((await get(URL_A).expect(200)).headers['cache-status']).toBe('vspc-proxy; fwd=miss; stored');
+    const other = await request(server.url).get(URL_A).set('Authorization', 'Bearer other-token').expect(200);
+    expect(other.headers['cache-status']).toMatch(/^vspc-proxy; hit/);
+  });
+
+  it('a 403 to a write leaves the token’s entries: it may still read what it cannot change', async () => {
+    await get(URL_A).expect(200);
+    mode = 403;
+    await request(server.url)
+      .patch('/api/v3/infrastructure/x')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .send({})
+      .expect(403);
+    expect((await get(URL_A).expect(200)).headers['cache-status']).toMatch(/^vspc-proxy; hit/);
+    expect(vspc.calls).toHaveLength(2);
+  });
+
   it('Cache-Control: no-cache refetches (coalesced) and stores; no-store bypasses both ways', async () => {
     await get(URL_A).expect(200);
     const refreshed = await Promise.all([

@@ -78,7 +78,14 @@ describe('/jobs/copy against a VSPC that answers 200 with something that is not 
       .get('/jobs/copy/00000000-0000-4000-8000-000000000001')
       .set('Authorization', 'Bearer tok-broken')
       .expect(502);
+    // Around the cache too.
+    const bypassed = await request(proxy.app)
+      .get('/jobs/copy')
+      .set('Authorization', 'Bearer tok-broken')
+      .set('Cache-Control', 'no-store')
+      .expect(502);
     proxy.close();
+    expect(bypassed.body.code).toBe('upstream-error');
     await broken.close();
     validateProxyResponse('GET', '/jobs/copy', res.status, res.body);
     expect(res.body.code).toBe('upstream-error');

@@ -44,7 +44,22 @@ describe('stale-if-error and revocation', () => {
     expect(staleIfErrorAllowsFailure('aborted')).toBe(false);
   });
   it('401 and 403 revoke a token', () => {
-    expect([401, 403, 404, 429, 520].map(revokesToken)).toEqual([true, true, false, false, false]);
+    expect([401, 403, 404, 429, 520].map((status) => revokesToken(status))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    // A write refused with 403 says only that this token may not write.
+    expect(['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'].map((method) => revokesToken(403, method))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(revokesToken(401, 'POST')).toBe(true);
   });
 });
 
