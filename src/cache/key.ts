@@ -32,12 +32,38 @@ function decode(component: string): string {
   }
 }
 
+/** Whitespace JSON allows between tokens (RFC 8259 §2). */
+const JSON_WHITESPACE = new Set([' ', '\t', '\n', '\r']);
+
+/**
+ * Valid JSON without the whitespace between its tokens; anything else is kept as sent. Numbers keep
+ * their digits (JSON.parse would round those beyond 2^53, making two filters VSPC tells apart one key),
+ * and repeated object keys stay (JSON.parse would keep only the last). Invalid JSON is returned whole.
+ */
 function canonicalJson(value: string): string {
   try {
-    return JSON.stringify(JSON.parse(value));
+    JSON.parse(value);
   } catch {
     return value; // VSPC will refuse it; the refusal is not cached either way
   }
+  let compact = '';
+  let inString = false;
+  for (let index = 0; index < value.length; index += 1) {
+    const char = value[index] as string;
+    if (inString) {
+      compact += char;
+      if (char === '\\') {
+        index += 1;
+        compact += value[index] ?? '';
+      } else if (char === '"') {
+        inString = false;
+      }
+    } else if (!JSON_WHITESPACE.has(char)) {
+      compact += char;
+      if (char === '"') inString = true;
+    }
+  }
+  return compact;
 }
 
 function canonicalInteger(value: string): string {
@@ -47,8 +73,8 @@ function canonicalInteger(value: string): string {
 /**
  * The canonical form of a query string; pure. Parameters sorted by name (values of one name keep
  * their order, but `expand` values are sorted); `limit`/`offset` defaults made explicit and integers
- * written plainly; `filter`/`sort`/`select` JSON re-serialised without whitespace; every name and
- * value decoded, then re-encoded one way.
+ * written plainly; `filter`/`sort`/`select` JSON without the whitespace between its tokens; every name
+ * and value decoded, then re-encoded one way.
  */
 export function canonicalQuery(rawQuery: string): string {
   const values = new Map<string, string[]>();

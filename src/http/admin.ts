@@ -43,7 +43,8 @@ export function createAdminCacheStats(cache: ResponseCache): RequestHandler {
 
 /**
  * `DELETE /admin/cache[?prefix=/infrastructure/...]`: purges the whole cache, or every entry whose
- * VSPC path (below `/api/v3`) starts with `prefix`, for all tokens.
+ * VSPC path (below `/api/v3`) starts with `prefix`, for all tokens. A prefix that already starts with
+ * `/api/v3` means the same path.
  */
 export function createAdminCachePurge(cache: ResponseCache): RequestHandler {
   return (req, res) => {
@@ -63,7 +64,12 @@ export function createAdminCachePurge(cache: ResponseCache): RequestHandler {
         context,
       );
     }
-    const vspcPrefix = `${API_PREFIX}${checked.path === '/' ? '/' : checked.path}`;
+    // `/api/v3/infrastructure` is taken as meant: the same as `/infrastructure`.
+    const below =
+      checked.path === API_PREFIX || checked.path.startsWith(`${API_PREFIX}/`)
+        ? checked.path.slice(API_PREFIX.length) || '/'
+        : checked.path;
+    const vspcPrefix = `${API_PREFIX}${below}`;
     res.setHeader('Cache-Control', 'no-store');
     res.json({ purged: cache.purgePrefix(vspcPrefix), prefix: vspcPrefix });
   };

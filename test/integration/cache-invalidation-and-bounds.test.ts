@@ -105,6 +105,13 @@ describe('invalidation, admin purge and the byte bounds', () => {
       prefix: '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs',
     });
     expect(await status(`${JOBS}?limit=1`)).toMatch(/^vspc-proxy; hit/);
+    // A prefix given with /api/v3 in front means the same path.
+    const withApiPrefix = await request(server.url)
+      .delete('/admin/cache?prefix=/api/v3/organizations/companies')
+      .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+      .expect(200);
+    expect(withApiPrefix.body).toEqual({ purged: 1, prefix: '/api/v3/organizations/companies' });
+    await get(`${COMPANIES}?limit=1`).expect(200);
 
     await request(server.url)
       .delete('/admin/cache?prefix=../x')

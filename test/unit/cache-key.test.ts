@@ -33,6 +33,16 @@ describe('canonicalQuery', () => {
       `expand=A&expand=B&filter=${encodeURIComponent('[{"property":"name","operation":"contains","value":"DR"}]')}&limit=100&offset=0`,
     );
   });
+  it('keeps what JSON.parse would lose: numbers beyond 2^53, repeated keys, whitespace inside strings', () => {
+    const filterOf = (json: string) => canonicalQuery(`filter=${encodeURIComponent(json)}`);
+    expect(filterOf('[{"v": 12345678901234567890}]')).not.toBe(filterOf('[{"v":12345678901234567891}]'));
+    expect(filterOf('[{"a":1, "a":2}]')).not.toBe(filterOf('[{"a":2}]'));
+    expect(filterOf('[{"value": "copy  to DR \\" x"}]')).toBe(
+      `filter=${encodeURIComponent('[{"value":"copy  to DR \\" x"}]')}&limit=100&offset=0`,
+    );
+    expect(filterOf('[ 1.50 ,\t\n2 ]')).toBe(`filter=${encodeURIComponent('[1.50,2]')}&limit=100&offset=0`);
+  });
+
   it('keeps invalid JSON and odd paging values as sent (VSPC refuses them; refusals are not cached)', () => {
     expect(canonicalQuery('filter=%5B&limit=abc')).toBe('filter=%5B&limit=abc&offset=0');
   });
