@@ -7,7 +7,10 @@ export function windowsFor(offset: number, limit: number, windowSize: number): n
   return windows;
 }
 
-/** Links of one page: `self`, `next` while items remain, `prev` unless at the start; pure. */
+/**
+ * Links of one page: `self`, `next` while items remain, `prev` unless at the start (from past the
+ * end, `prev` is the last page that holds items); pure.
+ */
 export function pageLinks(
   base: string,
   extra: string,
@@ -17,6 +20,7 @@ export function pageLinks(
   return {
     self: link(page.offset),
     next: page.offset + page.limit < page.total ? link(page.offset + page.limit) : null,
-    prev: page.offset > 0 ? link(Math.max(0, page.offset - page.limit)) : null,
+    prev:
+      page.offset > 0 ? link(Math.max(0, Math.min(page.offset - page.limit, page.total - page.limit))) : null,
   };
 }

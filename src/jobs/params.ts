@@ -37,6 +37,13 @@ export type ParsedJobsQuery = { ok: true; query: JobsQuery } | { ok: false; erro
 export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
   const params = new URLSearchParams(rawQuery);
   const errors: ParameterError[] = [];
+  // URLSearchParams reads broken percent-encoding as something else (`%E0%A4%A` → U+FFFD): refuse it.
+  for (const pair of rawQuery.split('&')) {
+    if (isWellEncoded(pair)) continue;
+    const rawName = pair.split('=', 1)[0] ?? '';
+    const parameter = isWellEncoded(rawName) ? decodeURIComponent(rawName) : rawName;
+    errors.push({ parameter, message: `${parameter} is not valid percent-encoded UTF-8.` });
+  }
   const single = (name: string): string | undefined => {
     const values = params.getAll(name);
     if (values.length > 1) errors.push({ parameter: name, message: `${name} may be given once.` });
@@ -103,6 +110,15 @@ export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
     ok: true,
     query: { page: wantsAll ? null : { limit, offset }, q: q ?? null, statuses, sort },
   };
+}
+
+function isWellEncoded(text: string): boolean {
+  try {
+    decodeURIComponent(text.replace(/\+/g, ' '));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The query's non-paging parameters, as they go into links (`&q=…&status=…&sort=…`); pure. */

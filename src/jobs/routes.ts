@@ -139,7 +139,8 @@ export function createJobsRouter(deps: JobsDeps): Router {
     // Later windows only when the page reaches into them and VSPC has that many jobs.
     for (const start of starts.slice(1))
       if (start < first.total) windows.push(await readWindow(reader, query, start));
-    const items = windows.flatMap((window) => window.data);
+    // A job that moved across the windows' edge between their two reads is kept once.
+    const items = windows.length === 1 ? first.data : uniqueJobs(windows.flatMap((window) => window.data));
     const skip = page.offset - (starts[0] ?? 0);
     const data = items.slice(skip, skip + page.limit).map((item) => mapCopyJob(item, reportUnknown));
     return {
@@ -198,7 +199,9 @@ export function createJobsRouter(deps: JobsDeps): Router {
   router.get(BASE_PATH, (req, res) => {
     const token = requireToken(req, res);
     if (token === null) return;
-    const rawQuery = req.originalUrl.split('?')[1] ?? '';
+    // Everything after the first `?`: a second one is part of a value (and makes it a bad one).
+    const queryStart = req.originalUrl.indexOf('?');
+    const rawQuery = queryStart === -1 ? '' : req.originalUrl.slice(queryStart + 1);
     const parsed = parseJobsQuery(rawQuery);
     if (!parsed.ok) {
       return sendProblem(res, 'invalid-parameters', parsed.errors.map((error) => error.message).join(' '), {
@@ -253,6 +256,16 @@ export function createJobsRouter(deps: JobsDeps): Router {
     );
   });
 
+  // Other methods on these paths: the resource is there, but read-only (OPTIONS stays Express's).
+  router.all([BASE_PATH, `${BASE_PATH}/:id`], (req, res, next) => {
+    if (req.method === 'OPTIONS') return next();
+    sendProblem(res, 'method-not-allowed', `${BASE_PATH} is read-only: use GET.`, {
+      instance: instanceOf(req),
+      requestId: requestIdOf(req),
+      headers: { Allow: 'GET, HEAD' },
+    });
+  });
+
   function sendFailure(req: Request, res: Response, error: unknown, reader: Reader): void {
     const context = { instance: instanceOf(req), requestId: requestIdOf(req) };
     logFieldsOf(res).upstreamCalls = reader.calls;
@@ -285,6 +298,18 @@ export function createJobsRouter(deps: JobsDeps): Router {
   }
 
   return router;
+}
+
+/** VSPC's copy-job records, each `instanceUid` once (the first time it appears); pure. */
+function uniqueJobs(items: Record<string, unknown>[]): Record<string, unknown>[] {
+  const seen = new Set<unknown>();
+  return items.filter((item) => {
+    const id = item.instanceUid;
+    if (typeof id !== 'string') return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /** VSPC's JSON body; a 200 that is not JSON is VSPC's failure, answered 502. */
@@ -378,7 +403,11 @@ function sendJson(
   fields.cache = combined.outcome;
   res.setHeader('Cache-Status', combinedStatus(combined, now));
   res.setHeader('Cache-Control', CACHE_CONTROL);
-  res.setHeader('Vary', 'Authorization');
+  // CORS may have said `Vary: Origin` already.
+  res.setHeader(
+    'Vary',
+    res.hasHeader('vary') ? `${String(res.getHeader('vary'))}, Authorization` : 'Authorization',
+  );
   res.setHeader('ETag', etag);
   const inm = req.headers['if-none-match'];
   if (ifNoneMatchHits(typeof inm === 'string' ? inm : undefined, etag)) {

@@ -8,24 +8,37 @@ export const SERVER_JOBS_PATH = '/api/v3/infrastructure/backupServers/jobs';
 
 const EMBEDDED_JOB = '_embedded.backupServerJob';
 
-const SORT_PROPERTY: Readonly<Record<SortKey, { property: string; direction: 'ascending' | 'descending' }>> =
-  {
-    name: { property: `${EMBEDDED_JOB}.name`, direction: 'ascending' },
-    '-name': { property: `${EMBEDDED_JOB}.name`, direction: 'descending' },
-    lastRun: { property: `${EMBEDDED_JOB}.lastRun`, direction: 'ascending' },
-    '-lastRun': { property: `${EMBEDDED_JOB}.lastRun`, direction: 'descending' },
-    status: { property: `${EMBEDDED_JOB}.status`, direction: 'ascending' },
-  };
+/**
+ * VSPC compares strings `ordinal` (case-sensitive) unless told otherwise: names and states are
+ * matched and sorted `ignorecase` (VSPC versions differ in the casing of states, too).
+ */
+const IGNORE_CASE = 'ignorecase';
+
+const SORT_PROPERTY: Readonly<
+  Record<SortKey, { property: string; direction: 'ascending' | 'descending'; collation?: string }>
+> = {
+  name: { property: `${EMBEDDED_JOB}.name`, direction: 'ascending', collation: IGNORE_CASE },
+  '-name': { property: `${EMBEDDED_JOB}.name`, direction: 'descending', collation: IGNORE_CASE },
+  lastRun: { property: `${EMBEDDED_JOB}.lastRun`, direction: 'ascending' },
+  '-lastRun': { property: `${EMBEDDED_JOB}.lastRun`, direction: 'descending' },
+  status: { property: `${EMBEDDED_JOB}.status`, direction: 'ascending', collation: IGNORE_CASE },
+};
 
 /** VSPC's `filter` expressions for `q` and `status` (a top-level array is an AND); pure. */
 export function vspcFilter(query: JobsQuery): object[] {
   const filter: object[] = [];
   if (query.q !== null)
-    filter.push({ property: `${EMBEDDED_JOB}.name`, operation: 'contains', value: query.q });
+    filter.push({
+      property: `${EMBEDDED_JOB}.name`,
+      operation: 'contains',
+      collation: IGNORE_CASE,
+      value: query.q,
+    });
   if (query.statuses.length > 0) {
     filter.push({
       property: `${EMBEDDED_JOB}.status`,
       operation: 'in',
+      collation: IGNORE_CASE,
       value: query.statuses.map((status) => VSPC_JOB_STATUS[status]),
     });
   }

@@ -3,16 +3,17 @@
  *
  * - Strings that are both ISO 8601 date-times compare as instants (so `2026-03-01T00:00:00Z` equals
  *   `2026-03-01T00:00:00.0000000+00:00`).
- * - Other strings compare ignoring case unless the collation is `ordinal`; `lexicographic` is treated like
- *   `ignorecase`. This makes enum equality case-insensitive (`Simple` = `simple`), as VSPC versions differ in casing.
+ * - Other strings compare symbol by symbol under the `ordinal` collation, VSPC's default, and ignoring case
+ *   under `ignorecase` (`Simple` = `simple`; VSPC versions differ in enum casing); `lexicographic` is treated
+ *   like `ignorecase`.
  * - Numbers compare numerically, booleans as false < true; values of different kinds are not comparable.
  */
 
 /** `Collation` of a filter or sort expression. */
 export type Collation = 'ordinal' | 'ignorecase' | 'lexicographic';
 
-/** The collation used when an expression names none. */
-export const DEFAULT_COLLATION: Collation = 'ignorecase';
+/** The collation used when an expression names none: VSPC's documented default. */
+export const DEFAULT_COLLATION: Collation = 'ordinal';
 
 const COLLATIONS: ReadonlySet<unknown> = new Set<Collation>(['ordinal', 'ignorecase', 'lexicographic']);
 

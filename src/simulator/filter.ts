@@ -148,10 +148,14 @@ function equalsValue(actual: unknown, expected: unknown, collation: Collation): 
   return compareScalars(actual ?? null, expected, collation) === 0;
 }
 
-function containsValue(actual: unknown, expected: string): boolean {
-  if (typeof actual === 'string') return actual.toLowerCase().includes(expected.toLowerCase());
+function containsValue(actual: unknown, expected: string, collation: Collation): boolean {
+  if (typeof actual === 'string') {
+    return collation === 'ordinal'
+      ? actual.includes(expected)
+      : actual.toLowerCase().includes(expected.toLowerCase());
+  }
   if (Array.isArray(actual)) {
-    return actual.some((item: unknown) => equalsValue(item, expected, DEFAULT_COLLATION));
+    return actual.some((item: unknown) => equalsValue(item, expected, collation));
   }
   return false;
 }
@@ -198,7 +202,7 @@ function evaluate(node: FilterNode, record: unknown): boolean {
     case 'notEquals':
       return !equalsValue(actual, node.value, node.collation);
     case 'contains':
-      return containsValue(actual, String(node.value));
+      return containsValue(actual, String(node.value), node.collation);
     case 'in':
       return (
         Array.isArray(node.value) && node.value.some((item) => equalsValue(actual, item, node.collation))

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
 import { validateProxyResponse } from '../helpers/openapi-proxy.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/servers.js';
-import { vspcCopyJob } from '../helpers/vspc-copy-jobs.js';
+import { jobUid, vspcCopyJob } from '../helpers/vspc-copy-jobs.js';
 
 const JOBS = 1000;
 
@@ -93,5 +93,34 @@ describe('/jobs/copy against a VSPC that answers 200 with something that is not 
     expect(broken.calls.map((call) => call.url)).toContain(
       '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs/00000000-0000-4000-8000-000000000001',
     );
+  });
+});
+
+describe('/jobs/copy against a collection that changes between two window reads', () => {
+  it('keeps a job that moved across the windows’ edge once, and the page full', async () => {
+    // One job is added at the front after the first window was read: the second window starts one job earlier.
+    let shift = 0;
+    const vspc = await startScriptedUpstream((call, res) => {
+      const url = new URL(call.url, 'http://vspc.invalid');
+      const offset = Number(url.searchParams.get('offset')) - shift;
+      const limit = Number(url.searchParams.get('limit'));
+      const data = [];
+      for (let index = offset; index < Math.min(offset + limit, JOBS); index += 1)
+        data.push(vspcCopyJob(index));
+      shift = 1;
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ meta: { pagingInfo: { total: JOBS, count: data.length, offset } }, data }));
+    });
+    const proxy = buildProxy(vspc.url);
+    const res = await request(proxy.app)
+      .get('/jobs/copy?offset=450&limit=100')
+      .set('Authorization', 'Bearer tok-moving')
+      .expect(200);
+    proxy.close();
+    await vspc.close();
+    expect(vspc.calls).toHaveLength(2);
+    const ids = (res.body.data as Array<{ id: string }>).map((job) => job.id);
+    expect(ids).toEqual(Array.from({ length: 100 }, (_unused, index) => jobUid(450 + index)));
+    expect(res.body.page).toEqual({ total: JOBS, count: 100, offset: 450, limit: 100 });
   });
 });

@@ -100,6 +100,7 @@ describe('/jobs/copy against the simulator', () => {
     expect(body.page).toEqual({ total: 300, count: 0, offset: 5000, limit: 100 });
     expect(body.data).toEqual([]);
     expect(body.links.next).toBeNull();
+    expect(body.links.prev).toBe('/jobs/copy?limit=100&offset=200'); // the last page with jobs
     expect(sim.requestCount).toBe(1);
   });
 
@@ -108,16 +109,26 @@ describe('/jobs/copy against the simulator', () => {
     expect(body.page).toEqual({ total: 0, count: 0, offset: 0, limit: 100 });
   });
 
-  it('q, status and sort reach VSPC as filter and sort JSON, and filter for real', async () => {
+  it('q, status and sort reach VSPC as filter and sort JSON (ignoring case: VSPC compares ordinal by default), and filter for real', async () => {
     const body = (await get('/jobs/copy?q=dr&status=failed,warning&sort=-name&limit=500', admin).expect(200))
       .body as Page;
     const params = upstreamQueries()[0];
     expect(JSON.parse(params?.get('filter') ?? '')).toEqual([
-      { property: '_embedded.backupServerJob.name', operation: 'contains', value: 'dr' },
-      { property: '_embedded.backupServerJob.status', operation: 'in', value: ['Failed', 'Warning'] },
+      {
+        property: '_embedded.backupServerJob.name',
+        operation: 'contains',
+        collation: 'ignorecase',
+        value: 'dr',
+      },
+      {
+        property: '_embedded.backupServerJob.status',
+        operation: 'in',
+        collation: 'ignorecase',
+        value: ['Failed', 'Warning'],
+      },
     ]);
     expect(JSON.parse(params?.get('sort') ?? '')).toEqual([
-      { property: '_embedded.backupServerJob.name', direction: 'descending' },
+      { property: '_embedded.backupServerJob.name', direction: 'descending', collation: 'ignorecase' },
     ]);
     expect(body.data.length).toBeGreaterThan(0);
     expect(
@@ -187,6 +198,9 @@ describe('/jobs/copy against the simulator', () => {
       'limit=abc',
       'limit=1&limit=2',
       'colour=red',
+      'limit=10?colour=red',
+      'q=%E0%A4%A',
+      'q=%zz',
     ]) {
       const res = await get(`/jobs/copy?${query}`).expect(400);
       expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
@@ -208,6 +222,18 @@ describe('/jobs/copy against the simulator', () => {
     expect(missing.body.vspc.errors[0].type).toBe('logical');
     await get('/jobs/copy/not-a-uuid').expect(400);
   });
+
+  it.each(['post', 'put', 'patch', 'delete'] as const)(
+    'answers %s with 405 and Allow: the jobs API is read-only',
+    async (method) => {
+      for (const path of ['/jobs/copy', `/jobs/copy/${SEED_UID}`]) {
+        const res = await request(server.url)[method](path).set('Authorization', 'Bearer t').expect(405);
+        expect(res.headers.allow).toBe('GET, HEAD');
+        expect(res.body.code).toBe('method-not-allowed');
+      }
+      expect(sim.requestCount).toBe(0);
+    },
+  );
 
   it('needs a bearer token', async () => {
     const anonymous = await request(server.url).get('/jobs/copy').expect(401);
@@ -252,8 +278,11 @@ describe('/jobs/copy against the simulator', () => {
     expect(allowed.headers['access-control-expose-headers']).toContain('ETag');
     expect(allowed.headers['access-control-expose-headers']).toContain('Cache-Status');
     expect(allowed.headers['access-control-expose-headers']).toContain('Retry-After');
+    // The answer depends on Origin as well as on the token: shared caches must keep them apart.
+    expect(allowed.headers.vary).toBe('Origin, Authorization');
     const refused = await get('/jobs/copy?limit=1').set('Origin', 'https://evil.example.com').expect(200);
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    expect(refused.headers.vary).toBe('Origin, Authorization');
   });
 
   it('maps legacy lower-case and 3.6 enum casings alike', async () => {

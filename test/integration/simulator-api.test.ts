@@ -408,15 +408,18 @@ describe('VSPC simulator API', () => {
       expect(body.data[0]?.instanceUid).toBe('ed9b33f2-31a8-4e7b-aa69-495afe20dd09');
     });
 
-    it('filters with contains, case-insensitively, and without expand', async () => {
-      const body = collection(
-        await get(
-          sim,
-          `${COPY_JOBS}${query({ limit: 1, filter: [{ property: NAME, operation: 'contains', value: 'beta health' }] })}`,
-          admin,
-        ),
-      );
-      expect(body.meta.pagingInfo.total).toBe(200);
+    it('filters with contains, case-sensitively by default (VSPC: ordinal) or not (ignorecase), without expand', async () => {
+      const totalFor = async (expression: Record<string, unknown>) =>
+        collection(
+          await get(
+            sim,
+            `${COPY_JOBS}${query({ limit: 1, filter: [{ property: NAME, operation: 'contains', ...expression }] })}`,
+            admin,
+          ),
+        ).meta.pagingInfo.total;
+      expect(await totalFor({ value: 'beta health', collation: 'ignorecase' })).toBe(200);
+      expect(await totalFor({ value: 'Beta Health' })).toBe(200);
+      expect(await totalFor({ value: 'beta health' })).toBe(0);
     });
 
     it('filters with and / or groups and treats enum casing alike', async () => {
@@ -432,7 +435,7 @@ describe('VSPC simulator API', () => {
               operation: 'and',
               items: [
                 { property: NAME, operation: 'contains', value: 'Beta Health' },
-                { property: 'retentionPolicyType', operation: 'equals', value },
+                { property: 'retentionPolicyType', operation: 'equals', value, collation: 'ignorecase' },
               ],
             },
           ],

@@ -199,11 +199,21 @@ describe('vspcWindowQuery', () => {
     expect(params.get('expand')).toBe('BackupServerJob');
     expect([params.get('limit'), params.get('offset')]).toEqual(['500', '1000']);
     expect(JSON.parse(params.get('filter') ?? '')).toEqual([
-      { property: '_embedded.backupServerJob.name', operation: 'contains', value: 'DR' },
-      { property: '_embedded.backupServerJob.status', operation: 'in', value: ['Failed', 'WaitingTape'] },
+      {
+        property: '_embedded.backupServerJob.name',
+        operation: 'contains',
+        collation: 'ignorecase',
+        value: 'DR',
+      },
+      {
+        property: '_embedded.backupServerJob.status',
+        operation: 'in',
+        collation: 'ignorecase',
+        value: ['Failed', 'WaitingTape'],
+      },
     ]);
     expect(JSON.parse(params.get('sort') ?? '')).toEqual([
-      { property: '_embedded.backupServerJob.name', direction: 'descending' },
+      { property: '_embedded.backupServerJob.name', direction: 'descending', collation: 'ignorecase' },
     ]);
     expect(
       vspcWindowQuery({ page: null, q: null, statuses: [], sort: null }, { limit: 500, offset: 0 }),

@@ -130,21 +130,27 @@ describe('parseFilter + matchesFilter', () => {
     expect(parseFilter('null')).toEqual([]);
   });
 
-  it('matches equals ignoring case, so Simple and simple are the same enum value', () => {
-    expect(uidsMatching([{ property: 'retentionPolicyType', operation: 'equals', value: 'simple' }])).toEqual(
-      ['a', 'b'],
-    );
-    expect(uidsMatching([{ property: 'retentionPolicyType', operation: 'equals', value: 'SIMPLE' }])).toEqual(
-      ['a', 'b'],
-    );
+  it('matches equals ignoring case under the ignorecase collation, so Simple and simple are the same enum value', () => {
+    const equals = (value: string) => ({
+      property: 'retentionPolicyType',
+      operation: 'equals',
+      value,
+      collation: 'ignorecase',
+    });
+    expect(uidsMatching([equals('simple')])).toEqual(['a', 'b']);
+    expect(uidsMatching([equals('SIMPLE')])).toEqual(['a', 'b']);
   });
 
-  it('honours the ordinal collation', () => {
+  it('compares strings ordinal (case-sensitive) by default, as VSPC does', () => {
+    expect(uidsMatching([{ property: 'retentionPolicyType', operation: 'equals', value: 'simple' }])).toEqual(
+      ['b'],
+    );
     expect(
       uidsMatching([
         { property: 'retentionPolicyType', operation: 'equals', value: 'simple', collation: 'ordinal' },
       ]),
     ).toEqual(['b']);
+    expect(uidsMatching([{ property: NAME, operation: 'contains', value: 'ALPHA LOGISTICS' }])).toEqual([]);
   });
 
   it('matches notEquals, numbers and booleans strictly', () => {
@@ -158,16 +164,19 @@ describe('parseFilter + matchesFilter', () => {
     expect(uidsMatching([{ property: 'rpoOptionsValue', operation: 'equals', value: '0' }])).toEqual([]);
   });
 
-  it('matches contains as a case-insensitive substring on a dotted path', () => {
-    expect(uidsMatching([{ property: NAME, operation: 'contains', value: 'ALPHA LOGISTICS' }])).toEqual([
-      'a',
-      'b',
-    ]);
+  it('matches contains as a case-insensitive substring on a dotted path under ignorecase', () => {
+    expect(
+      uidsMatching([
+        { property: NAME, operation: 'contains', value: 'ALPHA LOGISTICS', collation: 'ignorecase' },
+      ]),
+    ).toEqual(['a', 'b']);
   });
 
   it('matches in against any listed value', () => {
     expect(
-      uidsMatching([{ property: 'retentionPolicyType', operation: 'in', value: ['gfs', 'none'] }]),
+      uidsMatching([
+        { property: 'retentionPolicyType', operation: 'in', value: ['gfs', 'none'], collation: 'ignorecase' },
+      ]),
     ).toEqual(['c', 'd']);
   });
 
@@ -209,16 +218,17 @@ describe('parseFilter + matchesFilter', () => {
   it('ANDs the top-level array', () => {
     expect(
       uidsMatching([
-        { property: NAME, operation: 'contains', value: 'alpha' },
+        { property: NAME, operation: 'contains', value: 'alpha', collation: 'ignorecase' },
         { property: 'rpoOptionsValue', operation: 'equals', value: 0 },
       ]),
     ).toEqual(['a']);
   });
 
   it('evaluates and / or / not / exclusiveOr groups', () => {
-    const isGfs = { property: 'retentionPolicyType', operation: 'equals', value: 'GFS' };
-    const isNone = { property: 'retentionPolicyType', operation: 'equals', value: 'None' };
-    const isAlpha = { property: NAME, operation: 'contains', value: 'alpha' };
+    const anyCase = { collation: 'ignorecase' };
+    const isGfs = { property: 'retentionPolicyType', operation: 'equals', value: 'GFS', ...anyCase };
+    const isNone = { property: 'retentionPolicyType', operation: 'equals', value: 'None', ...anyCase };
+    const isAlpha = { property: NAME, operation: 'contains', value: 'alpha', ...anyCase };
     const hasRpo = { property: 'rpoOptionsValue', operation: 'greaterThan', value: 0 };
     expect(uidsMatching([{ operation: 'or', items: [isGfs, isNone] }])).toEqual(['c', 'd']);
     expect(uidsMatching([{ operation: 'and', items: [isAlpha, hasRpo] }])).toEqual(['b']);
@@ -271,23 +281,27 @@ describe('parseFilter + matchesFilter', () => {
 });
 
 describe('parseSort + sortRecords', () => {
-  it('sorts ascending and descending on a dotted path, ignoring case', () => {
+  it('sorts ascending and descending on a dotted path, ignoring case under ignorecase', () => {
     const ascending = sortRecords(
       ROWS,
-      parseSort(JSON.stringify([{ property: NAME, direction: 'ascending' }])),
+      parseSort(JSON.stringify([{ property: NAME, direction: 'ascending', collation: 'ignorecase' }])),
     );
-    // Ordinal order would put the lower-case 'alpha logistics …' (b) after 'Gamma …' (d).
     expect(ascending.map((r) => r.instanceUid)).toEqual(['b', 'a', 'c', 'd']);
     const descending = sortRecords(
       ROWS,
-      parseSort(JSON.stringify([{ property: NAME, direction: 'descending' }])),
+      parseSort(JSON.stringify([{ property: NAME, direction: 'descending', collation: 'ignorecase' }])),
     );
     expect(descending.map((r) => r.instanceUid)).toEqual(['d', 'c', 'a', 'b']);
+    // By default (ordinal) the lower-case 'alpha logistics …' (b) sorts after 'Gamma …' (d).
+    const ordinal = sortRecords(ROWS, parseSort(JSON.stringify([{ property: NAME }])));
+    expect(ordinal.map((r) => r.instanceUid).indexOf('b')).toBeGreaterThan(
+      ordinal.map((r) => r.instanceUid).indexOf('d'),
+    );
   });
 
   it('defaults the direction to ascending', () => {
     expect(parseSort('[{"property":"rpoOptionsValue"}]')).toEqual([
-      { property: 'rpoOptionsValue', direction: 'ascending', collation: 'ignorecase' },
+      { property: 'rpoOptionsValue', direction: 'ascending', collation: 'ordinal' },
     ]);
   });
 
@@ -297,7 +311,7 @@ describe('parseSort + sortRecords', () => {
     const byRetentionThenRpo = sortRecords(
       ROWS,
       parseSort(
-        '[{"property":"retentionPolicyType","direction":"ascending"},{"property":"rpoOptionsValue","direction":"descending"}]',
+        '[{"property":"retentionPolicyType","direction":"ascending","collation":"ignorecase"},{"property":"rpoOptionsValue","direction":"descending"}]',
       ),
     );
     expect(byRetentionThenRpo.map((r) => r.instanceUid)).toEqual(['c', 'd', 'b', 'a']);
