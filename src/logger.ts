@@ -13,10 +13,23 @@ export const SECRET_FIELDS = [
 ];
 
 /** A cheap first look: a query without any of these letters has no secret parameter. */
-const MAY_HOLD_SECRET = /token|password|secret|key|code|%/i;
+const MAY_HOLD_SECRET = /token|password|secret|key|code|auth|%/i;
 
-/** Query parameters redacted in logged URLs: the secret fields plus OAuth's authorization `code`. */
-const SECRET_QUERY_PARAMETERS = [...SECRET_FIELDS, 'code'];
+/**
+ * Query parameters redacted in logged URLs (and whose requests skip the cache): the secret fields,
+ * OAuth's authorization `code`, and the names credentials commonly travel under in a query.
+ */
+const SECRET_QUERY_PARAMETERS = [
+  ...SECRET_FIELDS,
+  'code',
+  'token',
+  'id_token',
+  'api-key',
+  'x-api-key',
+  'secret',
+  'auth',
+  'authorization',
+];
 
 /**
  * Redaction paths applied to every log line: credentials in headers and in any object

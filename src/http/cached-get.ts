@@ -110,7 +110,12 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     const report: FetchReport = { collapsed: false };
     cache.fetch(key, context(), { forceRefresh: directives.noCache, report }).then(
       ({ entry, outcome }) => {
-        if (outcome !== 'collapsed') logFieldsOf(res).upstreamMs = roundMs(entry.upstreamMs);
+        if (outcome !== 'collapsed') {
+          // Only VSPC's 200s become entries.
+          const fields = logFieldsOf(res);
+          fields.upstreamStatus = 200;
+          fields.upstreamMs = roundMs(entry.upstreamMs);
+        }
         sendEntry(req, res, requestId, caller, entry, outcome, now());
       },
       (error: unknown) => sendFetchFailure(req, withBase(), error, report.collapsed ? 'collapsed' : 'miss'),

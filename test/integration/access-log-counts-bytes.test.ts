@@ -44,5 +44,12 @@ describe('the access line counts the bytes of every answer', () => {
       ['HEAD', 200, 'hit', length],
       ['GET', 304, 'hit', 0],
     ]);
+    // VSPC was asked once: only the miss says what it answered, and how fast.
+    expect(lines().map((line) => [line.upstreamStatus, typeof line.upstreamMs])).toEqual([
+      [200, 'number'],
+      [undefined, 'undefined'],
+      [undefined, 'undefined'],
+      [undefined, 'undefined'],
+    ]);
   });
 });

@@ -23,6 +23,11 @@ describe('redactUrl', () => {
       '/x?access_token%00=[Redacted]&%20password=[Redacted]',
     );
   });
+  it('hides the names credentials commonly travel under, such as token and api-key', () => {
+    expect(redactUrl('/metrics?token=m3trics&limit=1&api-key=k&Authorization=Bearer%20x&auth=a')).toBe(
+      '/metrics?token=[Redacted]&limit=1&api-key=[Redacted]&Authorization=[Redacted]&auth=[Redacted]',
+    );
+  });
   it('leaves URLs without secrets as they are', () => {
     expect(redactUrl('/api/v3/x?limit=1&filter=%5B%5D')).toBe('/api/v3/x?limit=1&filter=%5B%5D');
     expect(redactUrl('/healthz')).toBe('/healthz');
@@ -35,6 +40,8 @@ describe('queryHoldsSecret', () => {
     ['REFRESH_TOKEN=x', true],
     ['pass%77ord=x', true],
     ['code=x', true],
+    ['token=x', true],
+    ['x-api-key=x', true],
     ['limit=1&filter=%5B%5D', false],
     ['sort=tokenCount', false],
     ['', false],
