@@ -6,6 +6,12 @@ import { createHash } from 'node:crypto';
  */
 export const ENTRY_OVERHEAD_BYTES = 480;
 
+/**
+ * After a refresh of a stale entry failed, stale hits serve it without asking VSPC again for this
+ * long: a failing or throttling VSPC gets one refresh per entry per second, not one per request.
+ */
+export const STALE_REFRESH_RETRY_MS = 1000;
+
 /** Why the last background refresh of a stale entry failed: VSPC's status, or the transport failure. */
 export type RefreshFailure = { status: number } | { failure: string };
 
@@ -29,6 +35,8 @@ export interface CachedAnswer {
   readonly upstreamMs: number;
   /** Set when a refresh of this (stale) entry failed with an error stale-if-error covers. */
   refreshFailure?: RefreshFailure;
+  /** Clock time (ms) of that failure: the next refresh waits {@link STALE_REFRESH_RETRY_MS} after it. */
+  refreshFailedAt?: number;
 }
 
 export interface NewEntryFields {

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
-import { createEntry, type CachedAnswer } from './entry.js';
+import { createEntry, STALE_REFRESH_RETRY_MS, type CachedAnswer } from './entry.js';
 import { revokesToken, staleIfErrorAllowsFailure, staleIfErrorAllowsStatus } from './policy.js';
 
 /** A VSPC answer that must reach the client but not the cache (not a 200, or too large). */
@@ -194,8 +194,8 @@ export class ResponseCache {
 
   /**
    * Answers from the cache without waiting, when it can: a fresh entry is a hit; a servable stale
-   * one is served while one background refresh runs (`context` is called only then). `undefined`:
-   * VSPC must be asked ({@link fetch}).
+   * one is served while one background refresh runs (`context` is called only then; none within
+   * {@link STALE_REFRESH_RETRY_MS} of a failed one). `undefined`: VSPC must be asked ({@link fetch}).
    */
   serve(
     key: string,
@@ -203,8 +203,10 @@ export class ResponseCache {
   ): { entry: CachedAnswer; outcome: 'hit' | 'stale' } | undefined {
     const entry = this.lookup(key);
     if (entry === undefined) return undefined;
-    if (this.#now() < entry.freshUntil) return { entry, outcome: 'hit' };
-    this.revalidate(key, context());
+    const now = this.#now();
+    if (now < entry.freshUntil) return { entry, outcome: 'hit' };
+    const failedAt = entry.refreshFailedAt;
+    if (failedAt === undefined || now - failedAt >= STALE_REFRESH_RETRY_MS) this.revalidate(key, context());
     return { entry, outcome: 'stale' };
   }
 
@@ -244,6 +246,7 @@ export class ResponseCache {
         // A held call reports the 429 that started the hold.
         stale.refreshFailure =
           error.failure === 'throttled' ? { status: TOO_MANY_REQUESTS } : { failure: error.failure };
+        stale.refreshFailedAt = this.#now();
         // Shield refusals (they carry `retryAfterS`) have their own metric; one line per stale hit
         // during a hold or an open breaker would flood the log.
         if (error.retryAfterS === undefined) {
@@ -278,6 +281,7 @@ export class ResponseCache {
       setImmediate(() => this.purgeToken(context.tokenHash));
     } else if (stale !== undefined && staleIfErrorAllowsStatus(answer.status)) {
       stale.refreshFailure = { status: answer.status };
+      stale.refreshFailedAt = this.#now();
       this.#options.logger?.warn(
         { path: context.path, upstreamStatus: answer.status },
         'cache refresh failed; serving stale',

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { STALE_REFRESH_RETRY_MS } from '../../src/cache/entry.js';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
 import { listen, startScriptedUpstream, type Listening, type ScriptedUpstream } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -82,8 +83,9 @@ describe('TTL, stale-while-revalidate and stale-if-error (injected clock)', () =
     await get(URL_A).expect(200);
     await waitFor(() => vspc.calls.length === 2);
     expect(vspc.calls).toHaveLength(2);
-    // The hung refresh times out (stale-if-error); the next request refreshes again and succeeds.
+    // The hung refresh times out (stale-if-error); a request a retry interval later refreshes again and succeeds.
     await waitFor(() => proxy.logs.text().includes('"failure":"timeout"'));
+    advance(STALE_REFRESH_RETRY_MS);
     mode = 'ok';
     await get(URL_A).expect(200);
     await waitFor(() => vspc.calls.length === 3);
@@ -130,10 +132,18 @@ describe('TTL, stale-while-revalidate and stale-if-error (injected clock)', () =
     mode = 429; // VSPC's 429 says retryAfter 3 s; the injected clock stands still, so the hold lasts
     await get(URL_A).expect(200); // stale; its refresh meets VSPC's 429, which starts the hold
     await waitFor(() => vspc.calls.length === 2 && proxy.deps.upstream.inflight === 0);
-    const held = 20;
-    for (let hit = 0; hit < held; hit += 1) {
+    // Within a retry interval of the failed refresh, stale hits start none.
+    for (let hit = 0; hit < 20; hit += 1) {
       const stale = await get(URL_A).expect(200);
       expect(stale.headers['cache-status']).toBe('vspc-proxy; fwd=stale; fwd-status=429; ttl=-1');
+    }
+    // Then each interval's refresh meets the hold (3 s): refused by the shield, VSPC not called.
+    const held = 2;
+    for (let hit = 0; hit < held; hit += 1) {
+      advance(STALE_REFRESH_RETRY_MS);
+      const stale = await get(URL_A).expect(200);
+      expect(stale.headers['cache-status']).toBe(`vspc-proxy; fwd=stale; fwd-status=429; ttl=${-2 - hit}`);
+      await new Promise((resolve) => setImmediate(resolve));
     }
     await new Promise((resolve) => setImmediate(resolve));
     expect(vspc.calls).toHaveLength(2);

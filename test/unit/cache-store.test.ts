@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { performance } from 'node:perf_hooks';
+import { STALE_REFRESH_RETRY_MS } from '../../src/cache/entry.js';
 import {
   defaultReclaimEveryBytes,
   ResponseCache,
@@ -167,15 +168,32 @@ describe('ResponseCache: failed refreshes of stale entries', () => {
     clock.now += TTL_MS + 1;
     const error = new UpstreamError(failure, 'CODE', 'refused by test', retryAfterS);
     const refreshFailedLines = () => logs.lines().filter((line) => line.msg === REFRESH_FAILED);
+    // Each read comes a retry interval after the last: each starts a refresh of its own.
     const staleRead = async () => {
+      clock.now += STALE_REFRESH_RETRY_MS;
       const served = await cache.read(KEY, () => contextWith(), { noCache: false });
       expect(served.outcome).toBe('stale');
       calls.at(-1)?.fail(error);
       await settle();
       return served.entry;
     };
-    return { staleRead, refreshFailedLines, calls };
+    return { staleRead, refreshFailedLines, calls, cache, clock };
   }
+
+  it('after a failed refresh, stale hits within STALE_REFRESH_RETRY_MS ask VSPC nothing; the next one does', async () => {
+    const { staleRead, calls, cache, clock } = await staleCache('refused');
+    await staleRead();
+    expect(calls).toHaveLength(2);
+    for (let hit = 0; hit < 5; hit += 1) {
+      clock.now += (STALE_REFRESH_RETRY_MS - 1) / 5;
+      const served = await cache.read(KEY, () => contextWith(), { noCache: false });
+      expect(served).toMatchObject({ outcome: 'stale', entry: { refreshFailure: { failure: 'refused' } } });
+    }
+    expect(calls).toHaveLength(2);
+    clock.now += 1;
+    expect((await cache.read(KEY, () => contextWith(), { noCache: false })).outcome).toBe('stale');
+    expect(calls).toHaveLength(3);
+  });
 
   it.each([
     ['throttled', 3, { status: 429 }],
