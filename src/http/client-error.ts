@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { PROBLEM_CONTENT_TYPE, problemBody, type ProblemCode } from './problems.js';
@@ -20,13 +22,35 @@ export function createClientErrorHandler(
       return;
     }
     const code: ProblemCode = tooLarge ? 'headers-too-large' : 'bad-request';
-    const body = JSON.stringify(
-      problemBody(code, tooLarge ? 'The request head is too large.' : 'The request is not valid HTTP.'),
-    );
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(
-      `HTTP/1.1 ${status}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    endWithProblem(
+      socket,
+      status,
+      code,
+      tooLarge ? 'The request head is too large.' : 'The request is not valid HTTP.',
     );
   };
+}
+
+/**
+ * Answers `CONNECT` (Node hands it to no request handler): vspc-proxy is not a forward proxy, so
+ * 405 problem+json, then close.
+ */
+export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  endWithProblem(
+    socket,
+    '405 Method Not Allowed',
+    'method-not-allowed',
+    'vspc-proxy does not tunnel connections (CONNECT).',
+    'Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n',
+  );
+}
+
+/** Writes one problem+json answer straight to a socket, then closes it. */
+function endWithProblem(socket: Duplex, status: string, code: ProblemCode, detail: string, extra = ''): void {
+  const body = JSON.stringify(problemBody(code, detail));
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Cache-Control: no-store\r\n${extra}Connection: close\r\n\r\n${body}`,
+  );
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
-import { createClientErrorHandler } from '../../src/http/client-error.js';
+import { createClientErrorHandler, refuseConnect } from '../../src/http/client-error.js';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
 import {
   listen,
@@ -36,6 +36,7 @@ describe('HTTP hygiene', () => {
     proxy = buildProxy(vspc.url, { CORS_ORIGINS: ORIGIN, REQUEST_MAX_BODY_BYTES: '64' });
     server = await listen(proxy.app);
     server.server.on('clientError', createClientErrorHandler(proxy.logs.logger));
+    server.server.on('connect', refuseConnect);
   });
   afterAll(async () => {
     proxy.close();
@@ -99,19 +100,32 @@ describe('HTTP hygiene', () => {
     expect(res.headers['content-length']).toBeUndefined();
   });
 
-  it('answers malformed HTTP with problem+json and closes', async () => {
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(server.port, '127.0.0.1', () =>
-        socket.write('GET / HTTP/1.1\r\nHost: x\r\nBad\u0001Header: y\r\n\r\n'),
-      );
+  /** What the proxy answers to raw bytes, up to its closing the connection. */
+  const rawExchange = (bytes: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write(bytes));
       let text = '';
       socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       socket.on('end', () => resolve(text));
       socket.on('error', reject);
     });
+
+  it('answers malformed HTTP with problem+json and closes', async () => {
+    const answer = await rawExchange('GET / HTTP/1.1\r\nHost: x\r\nBad\u0001Header: y\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(answer).toContain('Content-Type: application/problem+json; charset=utf-8');
     expect(answer).toContain('"code":"bad-request"');
+  });
+
+  it('answers CONNECT with 405 problem+json and closes: it is not a forward proxy', async () => {
+    const before = vspc.calls.length;
+    const answer = await rawExchange(
+      'CONNECT vspc.example.com:1280 HTTP/1.1\r\nHost: vspc.example.com:1280\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(answer).toContain('Content-Type: application/problem+json; charset=utf-8');
+    expect(answer).toContain('"code":"method-not-allowed"');
+    expect(vspc.calls.length).toBe(before);
   });
 
   it('logs a request whose client left as 499, at warn', async () => {
