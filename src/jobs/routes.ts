@@ -40,6 +40,8 @@ const CACHE_CONTROL = 'private, no-cache';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Windows fetched at once by `all=true` after the first (which tells the total). */
 const ALL_CONCURRENCY = 2;
+/** Reads that complete a window VSPC answered short (a VSPC that pages by 50 still fills a window of 500). */
+const MAX_WINDOW_FOLLOW_UPS = 9;
 
 /** A problem to answer with, thrown from deep inside a request's work. */
 class JobsProblem extends Error {
@@ -120,15 +122,36 @@ export function createJobsRouter(deps: JobsDeps): Router {
     return reader;
   }
 
-  async function readWindow(reader: Reader, query: JobsQuery, offset: number) {
-    const window = await reader.read(
-      COPY_JOBS_PATH,
-      vspcWindowQuery(query, { limit: deps.config.jobsWindow, offset }),
-    );
-    const collection = window.body as VspcCollection;
+  async function readJobs(reader: Reader, query: JobsQuery, window: { limit: number; offset: number }) {
+    const read = await reader.read(COPY_JOBS_PATH, vspcWindowQuery(query, window));
+    const collection = read.body as VspcCollection;
     const total = Number(collection.meta?.pagingInfo?.total);
     const data = Array.isArray(collection.data) ? (collection.data as Record<string, unknown>[]) : [];
-    return { ...window, total: Number.isSafeInteger(total) ? total : data.length, data };
+    return { ...read, total: Number.isSafeInteger(total) ? total : data.length, data };
+  }
+
+  /**
+   * The aligned window at `offset`. When VSPC answers it with fewer jobs than it asked for and than the
+   * total (`knownTotal`, else the window's own) says there are, the rest is asked for right after the
+   * jobs received, at most {@link MAX_WINDOW_FOLLOW_UPS} times: a page is never silently short.
+   */
+  async function readWindow(reader: Reader, query: JobsQuery, offset: number, knownTotal?: number) {
+    const size = deps.config.jobsWindow;
+    const first = await readJobs(reader, query, { limit: size, offset });
+    const expected = Math.min(size, (knownTotal ?? first.total) - offset);
+    if (first.data.length >= expected) return first;
+    const data = [...first.data];
+    const reads: ReadOutcome[] = [first];
+    for (let followUp = 0; data.length < expected && followUp < MAX_WINDOW_FOLLOW_UPS; followUp += 1) {
+      const more = await readJobs(reader, query, {
+        limit: expected - data.length,
+        offset: offset + data.length,
+      });
+      if (more.data.length === 0) break; // the collection shrank meanwhile
+      data.push(...more.data);
+      reads.push(more);
+    }
+    return { ...combinedOutcome(reads), total: first.total, data };
   }
 
   async function listPage(reader: Reader, query: JobsQuery, page: { limit: number; offset: number }) {
@@ -138,7 +161,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
     const windows = [first];
     // Later windows only when the page reaches into them and VSPC has that many jobs.
     for (const start of starts.slice(1))
-      if (start < first.total) windows.push(await readWindow(reader, query, start));
+      if (start < first.total) windows.push(await readWindow(reader, query, start, first.total));
     // A job that moved across the windows' edge between their two reads is kept once.
     const items = windows.length === 1 ? first.data : uniqueJobs(windows.flatMap((window) => window.data));
     const skip = page.offset - (starts[0] ?? 0);
@@ -172,7 +195,9 @@ export function createJobsRouter(deps: JobsDeps): Router {
       signal.throwIfAborted();
       windows.push(
         ...(await Promise.all(
-          starts.slice(index, index + ALL_CONCURRENCY).map((start) => readWindow(reader, query, start)),
+          starts
+            .slice(index, index + ALL_CONCURRENCY)
+            .map((start) => readWindow(reader, query, start, first.total)),
         )),
       );
     }

@@ -124,3 +124,41 @@ describe('/jobs/copy against a collection that changes between two window reads'
     expect(res.body.page).toEqual({ total: JOBS, count: 100, offset: 450, limit: 100 });
   });
 });
+
+describe('/jobs/copy against a VSPC that answers at most 100 jobs per call', () => {
+  const TOTAL = 1234;
+  let vspc: ScriptedUpstream;
+  beforeAll(async () => {
+    vspc = await startScriptedUpstream((call, res) => {
+      const url = new URL(call.url, 'http://vspc.invalid');
+      const offset = Number(url.searchParams.get('offset'));
+      const limit = Math.min(100, Number(url.searchParams.get('limit')));
+      const data = [];
+      for (let index = offset; index < Math.min(offset + limit, TOTAL); index += 1)
+        data.push(vspcCopyJob(index));
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ meta: { pagingInfo: { total: TOTAL, count: data.length, offset } }, data }));
+    });
+  });
+  afterAll(async () => {
+    await vspc.close();
+  });
+
+  it('completes each short window, so pages and all=true are never silently short', async () => {
+    const proxy = buildProxy(vspc.url);
+    const get = (path: string) => request(proxy.app).get(path).set('Authorization', 'Bearer tok-capped');
+    const page = await get('/jobs/copy?offset=450&limit=100').expect(200);
+    // Window 0 in five reads of 100, window 500 in one read for the jobs this page needs.
+    const pageCalls = vspc.calls.length;
+    const all = await get('/jobs/copy?all=true').expect(200);
+    proxy.close();
+    expect((page.body.data as Array<{ id: string }>).map((job) => job.id)).toEqual(
+      Array.from({ length: 100 }, (_unused, index) => jobUid(450 + index)),
+    );
+    expect(page.body.page).toEqual({ total: TOTAL, count: 100, offset: 450, limit: 100 });
+    expect(pageCalls).toBe(10); // 0–499 in 5 reads, 500–999 in 5 (the window is read whole)
+    expect(all.body.page).toEqual({ total: TOTAL, count: TOTAL, offset: 0, limit: null });
+    expect(new Set((all.body.data as Array<{ id: string }>).map((job) => job.id)).size).toBe(TOTAL);
+    validateProxyResponse('GET', '/jobs/copy', all.status, all.body);
+  });
+});
