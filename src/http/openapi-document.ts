@@ -1,5 +1,11 @@
 import { JOB_STATUSES as JOB_STATES, RETENTION_POLICIES, RPO_UNITS } from '../jobs/job.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, MAX_Q_LENGTH, SORT_KEYS as JOB_SORT_KEYS } from '../jobs/params.js';
+import {
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  MAX_OFFSET,
+  MAX_Q_LENGTH,
+  SORT_KEYS as JOB_SORT_KEYS,
+} from '../jobs/params.js';
 import { problemForFailure } from '../upstream/errors.js';
 import { PROBLEMS, problemBody, type ProblemCode } from './problems.js';
 import { rateLimitField, rateLimitPolicyField } from './rate-limit.js';
@@ -938,7 +944,7 @@ const document = {
         in: 'query',
         required: false,
         description: 'Jobs to skip. Not allowed with `all=true`.',
-        schema: { type: 'integer', minimum: 0, default: 0 },
+        schema: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
       },
       Q: {
         name: 'q',

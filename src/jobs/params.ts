@@ -3,7 +3,7 @@ import { JOB_STATUSES, type JobStatus } from './job.js';
 /** VSPC's page size bounds, which `/jobs/copy` shares. */
 export const MAX_LIMIT = 500;
 export const DEFAULT_LIMIT = 100;
-const MAX_OFFSET = 2_147_483_647;
+export const MAX_OFFSET = 2_147_483_647;
 export const MAX_Q_LENGTH = 200;
 const DIGITS = /^\d+$/;
 
