@@ -64,6 +64,8 @@ interface InflightLoad {
   readonly request: UpstreamRequest;
   readonly path: string;
   readonly tokenHash: string;
+  /** Set by a purge that matched it: what it reads is not stored. */
+  detached: boolean;
 }
 
 /**
@@ -87,8 +89,6 @@ export class ResponseCache {
   readonly #lru: LRUCache<string, CachedAnswer, FetchContext>;
   readonly #options: ResponseCacheOptions;
   readonly #now: () => number;
-  /** Counts purges, so a fetch that began before one does not store what it read. */
-  #purges = 0;
   /**
    * Each load in flight, by key: the request object it handed to the upstream (a caller that waits on
    * a bulk load raises that very object's `priority`, which the shield reads when it picks a waiter),
@@ -233,10 +233,9 @@ export class ResponseCache {
   }
 
   async #load(key: string, stale: CachedAnswer | undefined, context: FetchContext): Promise<CachedAnswer> {
-    const purgesAtStart = this.#purges;
     // Kept by reference: {@link fetch} may raise its priority while the shield holds it.
     const request: UpstreamRequest = { ...context.request };
-    const load: InflightLoad = { request, path: context.path, tokenHash: context.tokenHash };
+    const load: InflightLoad = { request, path: context.path, tokenHash: context.tokenHash, detached: false };
     this.#inflight.set(key, load);
     let answer: UpstreamResponse;
     try {
@@ -261,8 +260,7 @@ export class ResponseCache {
       // A purge may have let a newer load for this key start meanwhile: only this load's own request goes.
       if (this.#inflight.get(key) === load) this.#inflight.delete(key);
     }
-    const purgedMeanwhile = this.#purges !== purgesAtStart;
-    if (answer.status === 200 && answer.body.length <= this.#options.maxEntryBytes && !purgedMeanwhile) {
+    if (answer.status === 200 && answer.body.length <= this.#options.maxEntryBytes && !load.detached) {
       const entry = createEntry({
         key,
         contentType: answer.headers['content-type'],
@@ -286,9 +284,9 @@ export class ResponseCache {
         { path: context.path, upstreamStatus: answer.status },
         'cache refresh failed; serving stale',
       );
-    } else if (stale !== undefined) {
-      // Gone, refused or now uncacheable: the stale copy must go, but only it. After a purge the key
-      // may hold a newer entry (or a newer load), which this older refresh must leave alone.
+    } else if (stale !== undefined && !load.detached) {
+      // Gone, refused or now uncacheable: the stale copy must go, but only it (a purge that detached
+      // this refresh dropped it already, and the key may hold a newer entry or load by now).
       setImmediate(() => {
         if (this.#lru.peek(key, { allowStale: true }) === stale) this.#lru.delete(key);
       });
@@ -318,14 +316,15 @@ export class ResponseCache {
    * (stale copies included) were dropped.
    */
   #purge(matches: (data: { path: string; tokenHash: string }) => boolean): number {
-    this.#purges += 1;
     // Entries past their stale window are not listed either: they go first, whatever they match.
     this.#lru.purgeStale();
     const doomed = new Set<string>();
     for (const [key, entry] of this.#lru.entries()) if (matches(entry)) doomed.add(key);
     let count = doomed.size;
     for (const [key, load] of this.#inflight) {
-      if (doomed.has(key) || !matches(load)) continue;
+      if (!matches(load)) continue;
+      load.detached = true;
+      if (doomed.has(key)) continue;
       if (this.#lru.peek(key, { allowStale: true }) !== undefined) count += 1;
       doomed.add(key);
     }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { ALLOWED_METHODS } from './api-request.js';
 import { PROBLEM_CONTENT_TYPE, problemBody, type ProblemCode } from './problems.js';
 
 /** Node's parser error codes that mean "headers too large". */
@@ -42,7 +43,7 @@ export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
     '405 Method Not Allowed',
     'method-not-allowed',
     'vspc-proxy does not tunnel connections (CONNECT).',
-    'Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n',
+    `Allow: ${ALLOWED_METHODS.join(', ')}\r\n`,
   );
 }
 

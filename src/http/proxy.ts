@@ -40,7 +40,12 @@ export async function forwardAlone(
     fields.upstreamStatus = answer.status;
     fields.upstreamMs = roundMs(answer.durationMs);
     // VSPC no longer accepts this token: what it has cached goes too, by whatever path VSPC said so.
-    if (request.tokenHash !== undefined && revokesToken(answer.status, request.method))
+    // (A 401 from the token endpoint is about the credentials in the body, not the bearer token.)
+    if (
+      request.tokenHash !== undefined &&
+      revokesToken(answer.status, request.method) &&
+      pathOf(request.target) !== TOKEN_PATH
+    )
       fields.cachePurged = deps.cache.purgeToken(request.tokenHash);
     return answer;
   } catch (error) {
@@ -137,6 +142,12 @@ export function sendUpstreamAnswer(
   }
   res.setHeader('Content-Length', answer.body.length);
   res.end(answer.body);
+}
+
+/** The path of a request target (without its query). */
+function pathOf(target: string): string {
+  const queryStart = target.indexOf('?');
+  return queryStart === -1 ? target : target.slice(0, queryStart);
 }
 
 /** Milliseconds to three decimals, for logs. */

@@ -38,10 +38,13 @@ export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
   const params = new URLSearchParams(rawQuery);
   const errors: ParameterError[] = [];
   // URLSearchParams reads broken percent-encoding as something else (`%E0%A4%A` → U+FFFD): refuse it.
+  const badlyEncodedNames = new Set<string>();
   for (const pair of rawQuery.split('&')) {
     if (isWellEncoded(pair)) continue;
     const rawName = pair.split('=', 1)[0] ?? '';
-    const parameter = isWellEncoded(rawName) ? decodeURIComponent(rawName) : rawName;
+    const parameter = isWellEncoded(rawName) ? decodeURIComponent(rawName.replace(/\+/g, ' ')) : rawName;
+    if (!isWellEncoded(rawName))
+      badlyEncodedNames.add(new URLSearchParams(`${rawName}=`).keys().next().value ?? '');
     errors.push({ parameter, message: `${parameter} is not valid percent-encoded UTF-8.` });
   }
   const single = (name: string): string | undefined => {
@@ -50,7 +53,7 @@ export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
     return values[0];
   };
   for (const name of new Set(params.keys())) {
-    if (!KNOWN_PARAMETERS.includes(name)) {
+    if (!KNOWN_PARAMETERS.includes(name) && !badlyEncodedNames.has(name)) {
       errors.push({
         parameter: name,
         message: `Unknown parameter; allowed: ${KNOWN_PARAMETERS.join(', ')}.`,

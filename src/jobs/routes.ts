@@ -135,7 +135,13 @@ export function createJobsRouter(deps: JobsDeps): Router {
    * total (`knownTotal`, else the window's own) says there are, the rest is asked for right after the
    * jobs received, at most {@link MAX_WINDOW_FOLLOW_UPS} times: a page is never silently short.
    */
-  async function readWindow(reader: Reader, query: JobsQuery, offset: number, knownTotal?: number) {
+  async function readWindow(
+    reader: Reader,
+    query: JobsQuery,
+    offset: number,
+    knownTotal?: number,
+    signal?: AbortSignal,
+  ) {
     const size = deps.config.jobsWindow;
     const first = await readJobs(reader, query, { limit: size, offset });
     const expected = Math.min(size, (knownTotal ?? first.total) - offset);
@@ -143,6 +149,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
     const data = [...first.data];
     const reads: ReadOutcome[] = [first];
     for (let followUp = 0; data.length < expected && followUp < MAX_WINDOW_FOLLOW_UPS; followUp += 1) {
+      signal?.throwIfAborted();
       const more = await readJobs(reader, query, {
         limit: expected - data.length,
         offset: offset + data.length,
@@ -162,8 +169,8 @@ export function createJobsRouter(deps: JobsDeps): Router {
     // Later windows only when the page reaches into them and VSPC has that many jobs.
     for (const start of starts.slice(1))
       if (start < first.total) windows.push(await readWindow(reader, query, start, first.total));
-    // A job that moved across the windows' edge between their two reads is kept once.
-    const items = windows.length === 1 ? first.data : uniqueJobs(windows.flatMap((window) => window.data));
+    // A job that moved across the edge of two reads (two windows, or a window and its follow-up) is kept once.
+    const items = uniqueJobs(windows.flatMap((window) => window.data));
     const skip = page.offset - (starts[0] ?? 0);
     const data = items.slice(skip, skip + page.limit).map((item) => mapCopyJob(item, reportUnknown));
     return {
@@ -176,11 +183,11 @@ export function createJobsRouter(deps: JobsDeps): Router {
     };
   }
 
-  /** `signal` aborts at the deadline: no window is started after it (those in flight finish and are cached). */
+  /** `signal` aborts at the deadline: no read is started after it (those in flight finish and are cached). */
   async function listAll(reader: Reader, query: JobsQuery, signal: AbortSignal) {
     const size = deps.config.jobsWindow;
     const max = deps.config.jobsAllMaxItems;
-    const first = await readWindow(reader, query, 0);
+    const first = await readWindow(reader, query, 0, undefined, signal);
     if (first.total > max) {
       throw new JobsProblem(
         'too-many-items',
@@ -197,7 +204,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
         ...(await Promise.all(
           starts
             .slice(index, index + ALL_CONCURRENCY)
-            .map((start) => readWindow(reader, query, start, first.total)),
+            .map((start) => readWindow(reader, query, start, first.total, signal)),
         )),
       );
     }
@@ -224,7 +231,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
   router.get(BASE_PATH, (req, res) => {
     const token = requireToken(req, res);
     if (token === null) return;
-    // Everything after the first `?`: a second one is part of a value (and makes it a bad one).
+    // Everything after the first `?`: a second one is part of a name or value (`limit=10?x=1` is a bad limit).
     const queryStart = req.originalUrl.indexOf('?');
     const rawQuery = queryStart === -1 ? '' : req.originalUrl.slice(queryStart + 1);
     const parsed = parseJobsQuery(rawQuery);

@@ -215,6 +215,25 @@ describe('TTL, stale-while-revalidate and stale-if-error (injected clock)', () =
     expect(other.headers['cache-status']).toMatch(/^vspc-proxy; hit/);
   });
 
+  it('a 403 to a read the cache never sees (no-store) evicts that token’s entries too', async () => {
+    await get(URL_A).expect(200);
+    mode = 403;
+    await get(URL_B, { 'Cache-Control': 'no-store' }).expect(403);
+    expect(proxy.deps.cache.stats.entries).toBe(0);
+  });
+
+  it('a 401 from the token endpoint is about the credentials sent, not the bearer token: nothing is evicted', async () => {
+    await get(URL_A).expect(200);
+    mode = 401;
+    await request(server.url)
+      .post('/api/v3/token')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .type('form')
+      .send({ grant_type: 'password', username: 'u', password: 'wrong' })
+      .expect(401);
+    expect(proxy.deps.cache.stats.entries).toBe(1);
+  });
+
   it('a 403 to a write leaves the token’s entries: it may still read what it cannot change', async () => {
     await get(URL_A).expect(200);
     mode = 403;

@@ -144,11 +144,36 @@ describe('/jobs/copy against a VSPC that answers at most 100 jobs per call', () 
     await vspc.close();
   });
 
+  it('keeps a job once when it moved between a short read and its follow-up', async () => {
+    // After the first read, one job is added at the front: the follow-up at offset 100 starts with job 99.
+    let shift = 0;
+    const moving = await startScriptedUpstream((call, res) => {
+      const url = new URL(call.url, 'http://vspc.invalid');
+      const offset = Number(url.searchParams.get('offset')) - shift;
+      const limit = Math.min(100, Number(url.searchParams.get('limit')));
+      const data = [];
+      for (let index = offset; index < Math.min(offset + limit, TOTAL); index += 1)
+        data.push(vspcCopyJob(index));
+      shift = 1;
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ meta: { pagingInfo: { total: TOTAL, count: data.length, offset } }, data }));
+    });
+    const proxy = buildProxy(moving.url);
+    const page = await request(proxy.app)
+      .get('/jobs/copy?offset=0&limit=200')
+      .set('Authorization', 'Bearer tok-capped-moving')
+      .expect(200);
+    proxy.close();
+    await moving.close();
+    expect((page.body.data as Array<{ id: string }>).map((job) => job.id)).toEqual(
+      Array.from({ length: 200 }, (_unused, index) => jobUid(index)),
+    );
+  });
+
   it('completes each short window, so pages and all=true are never silently short', async () => {
     const proxy = buildProxy(vspc.url);
     const get = (path: string) => request(proxy.app).get(path).set('Authorization', 'Bearer tok-capped');
     const page = await get('/jobs/copy?offset=450&limit=100').expect(200);
-    // Window 0 in five reads of 100, window 500 in one read for the jobs this page needs.
     const pageCalls = vspc.calls.length;
     const all = await get('/jobs/copy?all=true').expect(200);
     proxy.close();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import net from 'node:net';
 import { spawnProxy } from '../helpers/process.js';
 
 const PASSWORD = 'admin-demo-password';
@@ -70,6 +71,17 @@ describe('process start-up', () => {
     const port = await proxy.listening;
     const base = `http://127.0.0.1:${port}`;
     expect(proxy.stdout()).toContain('serving DEMO DATA from the embedded VSPC simulator');
+    // CONNECT is refused as a problem, not by a silent close.
+    const connectAnswer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () =>
+        socket.write('CONNECT vspc.example.com:1280 HTTP/1.1\r\nHost: vspc.example.com:1280\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(connectAnswer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
     // The process serves Node's own metrics next to its own.
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^process_cpu_seconds_total \d/m);

@@ -184,8 +184,10 @@ describe('ResponseCache: failed refreshes of stale entries', () => {
     const { staleRead, calls, cache, clock } = await staleCache('refused');
     await staleRead();
     expect(calls).toHaveLength(2);
-    for (let hit = 0; hit < 5; hit += 1) {
-      clock.now += (STALE_REFRESH_RETRY_MS - 1) / 5;
+    // Five steps that end 1 ms short of the interval.
+    const step = Math.floor(STALE_REFRESH_RETRY_MS / 5);
+    for (const advance of [step, step, step, step, STALE_REFRESH_RETRY_MS - 4 * step - 1]) {
+      clock.now += advance;
       const served = await cache.read(KEY, () => contextWith(), { noCache: false });
       expect(served).toMatchObject({ outcome: 'stale', entry: { refreshFailure: { failure: 'refused' } } });
     }
@@ -416,16 +418,36 @@ describe('ResponseCache: a purge during a load', () => {
     expect(cache.stats.entries).toBe(1);
   });
 
-  it('a purge of another token leaves a load alone, but nothing loaded across a purge is stored', async () => {
+  it('a purge of another token leaves a load alone: it is joined, and stored', async () => {
     const { upstream, calls } = pendingUpstream();
     const cache = cacheOver(upstream, { now: 1_000_000 });
     const load = cache.fetch(KEY, contextWith(), { forceRefresh: false });
     expect(cache.purgeToken('token-b')).toBe(0);
+    expect(cache.purgePrefix('/api/v3/other')).toBe(0);
     const joined = cache.fetch(KEY, contextWith(), { forceRefresh: false });
     expect(calls).toHaveLength(1); // still one load: token-a's was not purged
     calls[0]?.answer(200);
-    await expect(load).rejects.toMatchObject({ name: 'UncacheableAnswer' });
-    await expect(joined).rejects.toMatchObject({ name: 'UncacheableAnswer' });
-    expect(cache.stats.entries).toBe(0);
+    await expect(load).resolves.toMatchObject({ outcome: 'miss' });
+    await expect(joined).resolves.toMatchObject({ outcome: 'collapsed' });
+    expect(cache.stats.entries).toBe(1);
+  });
+
+  it('a purge of another token during the refresh of a stale entry leaves the refreshed entry stored', async () => {
+    const { upstream, calls } = pendingUpstream();
+    const clock = { now: 1_000_000 };
+    const cache = cacheOver(upstream, clock);
+    const first = cache.fetch(KEY, contextWith(), { forceRefresh: false });
+    calls[0]?.answer(200);
+    const stale = (await first).entry;
+    clock.now += TTL_MS + 1;
+    expect(cache.serve(KEY, () => contextWith())?.outcome).toBe('stale');
+    expect(cache.purgeToken('token-b')).toBe(0);
+    calls[1]?.answer(200);
+    await settle();
+    await settle();
+    const refreshed = cache.lookup(KEY);
+    expect(refreshed).toBeDefined();
+    expect(refreshed).not.toBe(stale);
+    expect(cache.serve(KEY, () => contextWith())?.outcome).toBe('hit');
   });
 });

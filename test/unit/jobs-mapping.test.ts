@@ -149,6 +149,16 @@ describe('parseJobsQuery', () => {
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.errors.map((error) => error.parameter)).toContain(parameter);
   });
+  it('names broken percent-encoding once, by the name as sent', () => {
+    for (const [query, expected] of [
+      ['%zz=1', ['%zz']],
+      ['q=%E0%A4%A', ['q']],
+      ['limit=10&q%zz=a', ['q%zz']],
+    ] as const) {
+      const result = parseJobsQuery(query);
+      expect(result.ok ? [] : result.errors.map((error) => error.parameter)).toEqual(expected);
+    }
+  });
   it('lists every bad parameter at once', () => {
     const result = parseJobsQuery('limit=0&offset=-1&bogus=1&sort=x');
     expect(result.ok ? [] : result.errors.map((error) => error.parameter)).toEqual([
