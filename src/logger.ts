@@ -13,7 +13,22 @@ export const SECRET_FIELDS = [
 ];
 
 /** A cheap first look: a query without any of these letters has no secret parameter. */
-const MAY_HOLD_SECRET = /token|password|secret|key|code|auth|%/i;
+const MAY_HOLD_SECRET = /token|passw|secret|key|code|auth|credential|%/i;
+
+/**
+ * Endings that make a parameter name a credential whatever comes before them (`sessionToken`,
+ * `private_key`, `client-secret`), compared without case, `-`, `_`, `.` or a trailing `[]`.
+ */
+const SECRET_NAME_ENDINGS = [
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'apikey',
+  'privatekey',
+  'credential',
+  'credentials',
+];
 
 /**
  * Query parameters redacted in logged URLs (and whose requests skip the cache): the secret fields,
@@ -150,12 +165,16 @@ function parameterNames(query: string): string[] {
   });
 }
 
+/** True when a (decoded, lower-cased) query parameter name names a credential. */
+function isSecretName(name: string): boolean {
+  if (SECRET_QUERY_PARAMETERS.includes(name)) return true;
+  const bare = name.replace(/\[\]$/, '').replace(/[-_.]/g, '');
+  return SECRET_NAME_ENDINGS.some((ending) => bare.endsWith(ending));
+}
+
 /** True when a raw query string (without `?`) carries a credential parameter such as `access_token`. */
 export function queryHoldsSecret(query: string): boolean {
-  return (
-    MAY_HOLD_SECRET.test(query) &&
-    parameterNames(query).some((name) => SECRET_QUERY_PARAMETERS.includes(name))
-  );
+  return MAY_HOLD_SECRET.test(query) && parameterNames(query).some(isSecretName);
 }
 
 /**
@@ -170,7 +189,7 @@ export function redactUrl(url: string): string {
   const pairs = query.split('&');
   const names = parameterNames(query);
   const redacted = pairs.map((pair, index) => {
-    if (!SECRET_QUERY_PARAMETERS.includes(names[index] ?? '')) return pair;
+    if (!isSecretName(names[index] ?? '')) return pair;
     const equals = pair.indexOf('=');
     return `${equals === -1 ? pair : pair.slice(0, equals)}=${REDACTED}`;
   });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp, createAppDeps } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createClientErrorHandler, refuseConnect } from './http/client-error.js';
+import { createClientErrorHandler, createConnectRefusal } from './http/client-error.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { DEMO_USERS, startSimulator, type Simulator } from './simulator/index.js';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const { upstream } = deps;
   const server = http.createServer(createApp(deps));
   server.on('clientError', createClientErrorHandler(logger));
-  server.on('connect', refuseConnect);
+  server.on('connect', createConnectRefusal(logger));
   server.on('error', (error) => {
     logger.fatal({ err: { message: error.message } }, 'cannot listen');
     logger.flush(() => process.exit(1));

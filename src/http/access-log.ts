@@ -26,15 +26,15 @@ const JOB_PATH = /^\/jobs\/copy\/[^/]+\/?$/i;
 /**
  * The route template a request matched, for metrics: `/api/v3/*` for VSPC calls, Express's route
  * (`/jobs/copy/:id`) for the rest, `unmatched` otherwise. Never a raw path or an id.
- * A `GET` of a jobs path the client rate limit refused never reached Express: it gets the template
- * its path has, so its 429 is not counted with the 404s.
+ * A request for a jobs path that Express did not route by its path alone (the client rate limit
+ * refused it, or another method than GET met the jobs router's 405) gets the template its path has,
+ * so its 429 or 405 is not counted with the 404s.
  */
 export function routeOf(req: IncomingMessage, rawUrl: string): string {
   if (rawUrl.startsWith(`${API_PREFIX}/`) || rawUrl === API_PREFIX) return API_ROUTE;
   const matched = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
   const path = matched.route?.path;
   if (typeof path === 'string') return `${matched.baseUrl ?? ''}${path}`;
-  if (req.method !== 'GET' && req.method !== 'HEAD') return UNMATCHED_ROUTE;
   const rawPath = rawUrl.split('?', 1)[0] ?? '';
   if (JOBS_PATH.test(rawPath)) return JOBS_ROUTE;
   return JOB_PATH.test(rawPath) ? JOB_ROUTE : UNMATCHED_ROUTE;

@@ -35,9 +35,16 @@ export function createClientErrorHandler(
 
 /**
  * Answers `CONNECT` (Node hands it to no request handler): vspc-proxy is not a forward proxy, so
- * 405 problem+json, then close.
+ * 405 problem+json, then close; logged like the requests Node's parser refuses.
  */
-export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+export function createConnectRefusal(logger: Logger): (req: IncomingMessage, socket: Duplex) => void {
+  return (req, socket) => {
+    logger.warn({ method: 'CONNECT', remoteAddress: req.socket.remoteAddress }, 'CONNECT refused');
+    refuseConnect(socket);
+  };
+}
+
+function refuseConnect(socket: Duplex): void {
   endWithProblem(
     socket,
     '405 Method Not Allowed',

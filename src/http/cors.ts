@@ -1,7 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Response headers a browser client may read. */
-const EXPOSED_HEADERS = ['ETag', 'Cache-Status', 'Retry-After', 'X-Request-Id', 'Location', 'Age'].join(', ');
+const EXPOSED_HEADERS = [
+  'ETag',
+  'Cache-Status',
+  'Retry-After',
+  'X-Request-Id',
+  'Location',
+  'Age',
+  'RateLimit',
+  'RateLimit-Policy',
+].join(', ');
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const ALLOWED_HEADERS = [
   'Authorization',

@@ -35,25 +35,27 @@ export type ParsedJobsQuery = { ok: true; query: JobsQuery } | { ok: false; erro
  * sort keys, and `limit`/`offset` next to `all=true`.
  */
 export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
-  const params = new URLSearchParams(rawQuery);
   const errors: ParameterError[] = [];
-  // URLSearchParams reads broken percent-encoding as something else (`%E0%A4%A` → U+FFFD): refuse it.
-  const badlyEncodedNames = new Set<string>();
+  // URLSearchParams reads broken percent-encoding as something else (`%E0%A4%A` → U+FFFD): such a
+  // parameter is refused for that alone, and checked no further.
+  const wellEncoded: string[] = [];
   for (const pair of rawQuery.split('&')) {
-    if (isWellEncoded(pair)) continue;
+    if (isWellEncoded(pair)) {
+      wellEncoded.push(pair);
+      continue;
+    }
     const rawName = pair.split('=', 1)[0] ?? '';
     const parameter = isWellEncoded(rawName) ? decodeURIComponent(rawName.replace(/\+/g, ' ')) : rawName;
-    if (!isWellEncoded(rawName))
-      badlyEncodedNames.add(new URLSearchParams(`${rawName}=`).keys().next().value ?? '');
     errors.push({ parameter, message: `${parameter} is not valid percent-encoded UTF-8.` });
   }
+  const params = new URLSearchParams(wellEncoded.join('&'));
   const single = (name: string): string | undefined => {
     const values = params.getAll(name);
     if (values.length > 1) errors.push({ parameter: name, message: `${name} may be given once.` });
     return values[0];
   };
   for (const name of new Set(params.keys())) {
-    if (!KNOWN_PARAMETERS.includes(name) && !badlyEncodedNames.has(name)) {
+    if (!KNOWN_PARAMETERS.includes(name)) {
       errors.push({
         parameter: name,
         message: `Unknown parameter; allowed: ${KNOWN_PARAMETERS.join(', ')}.`,

@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import { logFieldsOf } from '../http/access-log.js';
 import { instanceOf, requestIdOf } from '../http/api-request.js';
 import { upstreamHeaders } from '../http/forwarding.js';
+import { roundMs } from '../http/proxy.js';
 import { sendProblem, type ProblemCode } from '../http/problems.js';
 import type { Priority, UpstreamClient } from '../upstream/client.js';
 import { UpstreamError, problemForFailure, retryHeadersFor } from '../upstream/errors.js';
@@ -40,8 +41,11 @@ const CACHE_CONTROL = 'private, no-cache';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Windows fetched at once by `all=true` after the first (which tells the total). */
 const ALL_CONCURRENCY = 2;
-/** Reads that complete a window VSPC answered short (a VSPC that pages by 50 still fills a window of 500). */
-const MAX_WINDOW_FOLLOW_UPS = 9;
+/**
+ * Reads that may complete a window VSPC answered short (a VSPC that answers 25 jobs per call still fills a
+ * window of 500); past them, the answer is a 502 naming the fix, never a silently short page.
+ */
+const MAX_WINDOW_FOLLOW_UPS = 19;
 
 /** A problem to answer with, thrown from deep inside a request's work. */
 class JobsProblem extends Error {
@@ -133,7 +137,9 @@ export function createJobsRouter(deps: JobsDeps): Router {
   /**
    * The aligned window at `offset`. When VSPC answers it with fewer jobs than it asked for and than the
    * total (`knownTotal`, else the window's own) says there are, the rest is asked for right after the
-   * jobs received, at most {@link MAX_WINDOW_FOLLOW_UPS} times: a page is never silently short.
+   * jobs received, at most {@link MAX_WINDOW_FOLLOW_UPS} times; if VSPC still answers jobs but not all
+   * of them, a 502 problem says so (set `JOBS_WINDOW` lower). A read that brings no jobs means the
+   * collection shrank meanwhile: the window is what VSPC has.
    */
   async function readWindow(
     reader: Reader,
@@ -145,10 +151,17 @@ export function createJobsRouter(deps: JobsDeps): Router {
     const size = deps.config.jobsWindow;
     const first = await readJobs(reader, query, { limit: size, offset });
     const expected = Math.min(size, (knownTotal ?? first.total) - offset);
-    if (first.data.length >= expected) return first;
+    if (first.data.length >= expected) return { ...first, reads: [first] };
     const data = [...first.data];
-    const reads: ReadOutcome[] = [first];
-    for (let followUp = 0; data.length < expected && followUp < MAX_WINDOW_FOLLOW_UPS; followUp += 1) {
+    const reads = [first];
+    for (let followUp = 0; data.length < expected; followUp += 1) {
+      if (followUp === MAX_WINDOW_FOLLOW_UPS) {
+        throw new JobsProblem(
+          'upstream-error',
+          `VSPC answered ${data.length} of the ${expected} jobs asked for in ${reads.length} calls ` +
+            `(at most ${Math.max(...reads.map((read) => read.data.length))} per call); set JOBS_WINDOW to that or less.`,
+        );
+      }
       signal?.throwIfAborted();
       const more = await readJobs(reader, query, {
         limit: expected - data.length,
@@ -158,7 +171,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
       data.push(...more.data);
       reads.push(more);
     }
-    return { ...combinedOutcome(reads), total: first.total, data };
+    return { ...combinedOutcome(reads), total: first.total, data, reads };
   }
 
   async function listPage(reader: Reader, query: JobsQuery, page: { limit: number; offset: number }) {
@@ -423,7 +436,7 @@ function sendJson(
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,
-  windows: ReadonlyArray<ReadOutcome>,
+  windows: ReadonlyArray<ReadOutcome & { reads?: ReadonlyArray<ReadOutcome> }>,
   reader: Reader,
   now: number,
 ): void {
@@ -431,6 +444,14 @@ function sendJson(
   const etag = etagOf(bytes);
   const fields = logFieldsOf(res);
   fields.upstreamCalls = reader.calls;
+  // The reads that asked VSPC (and were stored) were all 200s: how long VSPC took for them in all.
+  const asked = windows
+    .flatMap((window) => window.reads ?? [window])
+    .filter((read) => (read.outcome === 'miss' || read.outcome === 'refresh') && read.entry !== null);
+  if (asked.length > 0) {
+    fields.upstreamStatus = 200;
+    fields.upstreamMs = roundMs(asked.reduce((sum, read) => sum + (read.entry?.upstreamMs ?? 0), 0));
+  }
   const combined = combinedOutcome(windows);
   fields.cache = combined.outcome;
   res.setHeader('Cache-Status', combinedStatus(combined, now));

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
-import { createClientErrorHandler, refuseConnect } from '../../src/http/client-error.js';
+import { createClientErrorHandler, createConnectRefusal } from '../../src/http/client-error.js';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
 import {
   listen,
@@ -36,7 +36,7 @@ describe('HTTP hygiene', () => {
     proxy = buildProxy(vspc.url, { CORS_ORIGINS: ORIGIN, REQUEST_MAX_BODY_BYTES: '64' });
     server = await listen(proxy.app);
     server.server.on('clientError', createClientErrorHandler(proxy.logs.logger));
-    server.server.on('connect', refuseConnect);
+    server.server.on('connect', createConnectRefusal(proxy.logs.logger));
   });
   afterAll(async () => {
     proxy.close();
@@ -126,6 +126,9 @@ describe('HTTP hygiene', () => {
     expect(answer).toContain('Content-Type: application/problem+json; charset=utf-8');
     expect(answer).toContain('"code":"method-not-allowed"');
     expect(vspc.calls.length).toBe(before);
+    expect(proxy.logs.lines()).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'CONNECT refused', method: 'CONNECT' }),
+    );
   });
 
   it('logs a request whose client left as 499, at warn', async () => {
@@ -140,10 +143,12 @@ describe('HTTP hygiene', () => {
   });
 
   describe('CORS', () => {
-    it('echoes an allowed origin and exposes the cache headers', async () => {
+    it('echoes an allowed origin and exposes the cache and rate limit headers', async () => {
       const res = await request(server.url).get('/healthz').set('Origin', ORIGIN).expect(200);
       expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
-      expect(res.headers['access-control-expose-headers']).toContain('Cache-Status');
+      expect(res.headers['access-control-expose-headers']).toBe(
+        'ETag, Cache-Status, Retry-After, X-Request-Id, Location, Age, RateLimit, RateLimit-Policy',
+      );
       expect(res.headers.vary).toContain('Origin');
     });
     it('keeps Vary: Origin next to the cache Vary on cached answers', async () => {

@@ -187,3 +187,41 @@ describe('/jobs/copy against a VSPC that answers at most 100 jobs per call', () 
     validateProxyResponse('GET', '/jobs/copy', all.status, all.body);
   });
 });
+
+describe('/jobs/copy against a VSPC that answers at most 20 jobs per call', () => {
+  it('answers 502 naming the fix rather than a short page; with JOBS_WINDOW=20 it pages fully', async () => {
+    const capped = await startScriptedUpstream((call, res) => {
+      const url = new URL(call.url, 'http://vspc.invalid');
+      const offset = Number(url.searchParams.get('offset'));
+      const limit = Math.min(20, Number(url.searchParams.get('limit')));
+      const data = [];
+      for (let index = offset; index < Math.min(offset + limit, 1000); index += 1)
+        data.push(vspcCopyJob(index));
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ meta: { pagingInfo: { total: 1000, count: data.length, offset } }, data }));
+    });
+    const tooWide = buildProxy(capped.url);
+    const refused = await request(tooWide.app)
+      .get('/jobs/copy?limit=10')
+      .set('Authorization', 'Bearer tok-capped-20')
+      .expect(502);
+    tooWide.close();
+    expect(capped.calls).toHaveLength(20); // the window's read and its 19 follow-ups
+    expect(refused.body.code).toBe('upstream-error');
+    expect(refused.body.detail).toBe(
+      'VSPC answered 400 of the 500 jobs asked for in 20 calls (at most 20 per call); set JOBS_WINDOW to that or less.',
+    );
+    validateProxyResponse('GET', '/jobs/copy', refused.status, refused.body);
+
+    const fitted = buildProxy(capped.url, { JOBS_WINDOW: '20' });
+    const page = await request(fitted.app)
+      .get('/jobs/copy?offset=30&limit=50')
+      .set('Authorization', 'Bearer tok-capped-20')
+      .expect(200);
+    fitted.close();
+    await capped.close();
+    expect((page.body.data as Array<{ id: string }>).map((job) => job.id)).toEqual(
+      Array.from({ length: 50 }, (_unused, index) => jobUid(30 + index)),
+    );
+  });
+});

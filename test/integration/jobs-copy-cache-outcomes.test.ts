@@ -98,11 +98,21 @@ describe('/jobs/copy reports every VSPC read it made, the same way in Cache-Stat
     expect(straddling.body.page).toEqual({ total: JOBS, count: 50, offset: 25, limit: 50 });
     expect(straddling.headers['cache-status']).toBe('vspc-proxy; fwd=miss; stored');
     expect(await loggedCache(path)).toEqual(['miss']);
+    // It started two VSPC calls (window 0's background refresh, window 50 for this page), and says so.
+    const line = proxy.logs.lines().find((entry) => entry.path === path);
+    expect(line).toMatchObject({ upstreamCalls: 2, upstreamStatus: 200 });
+    expect(typeof line?.upstreamMs).toBe('number');
+    const hitPath = '/jobs/copy?limit=10&offset=60';
+    await get(hitPath).expect(200); // window 50, cached: VSPC not asked
+    await waitFor(() => proxy.logs.lines().some((entry) => entry.path === hitPath));
+    const hitLine = proxy.logs.lines().find((entry) => entry.path === hitPath);
+    expect(hitLine).toMatchObject({ upstreamCalls: 0, cache: 'hit' });
+    expect(hitLine?.upstreamStatus).toBeUndefined();
     const after = await cacheOutcomes();
     expect({ miss: after.miss, stale: after.stale, hit: after.hit }).toEqual({
       miss: (before.miss ?? 0) + 2,
       stale: before.stale,
-      hit: before.hit,
+      hit: (before.hit ?? 0) + 1,
     });
     await waitFor(() => vspc.calls.length === 3 && proxy.deps.upstream.inflight === 0);
   });

@@ -30,8 +30,10 @@ describe('routeOf for requests that never reached Express', () => {
     },
   );
 
-  it('other methods on jobs paths are unmatched; Express’s own match and /api/v3 win', () => {
-    expect(routeOf(unrouted('POST'), '/jobs/copy/')).toBe('unmatched');
+  it('other methods on jobs paths (answered 405) get the template too; Express’s own match and /api/v3 win', () => {
+    expect(routeOf(unrouted('POST'), '/jobs/copy/')).toBe('/jobs/copy');
+    expect(routeOf(unrouted('DELETE'), '/jobs/copy/abc')).toBe('/jobs/copy/:id');
+    expect(routeOf(unrouted('POST'), '/jobs/copyx')).toBe('unmatched');
     expect(routeOf(unrouted(), '/api/v3/infrastructure/backupServers/jobs')).toBe('/api/v3/*');
     const routed = {
       method: 'GET',

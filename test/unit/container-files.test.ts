@@ -8,6 +8,7 @@ interface Service {
   environment?: Record<string, string | number | boolean>;
   ports?: string[];
   expose?: string[];
+  stop_grace_period?: string;
 }
 
 const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as { services: Record<string, Service> };
@@ -35,6 +36,11 @@ describe('docker-compose.yml', () => {
     const vspc = new URL(config.vspcUrl ?? '');
     expect(vspc.hostname).toBe('vspc-simulator');
     expect(vspc.port).toBe(env(simulator).SIMULATOR_PORT ?? defaults.SIMULATOR_PORT);
+  });
+
+  it("gives the proxy more time to stop than its own shutdown grace, so Docker's SIGKILL does not cut it short", () => {
+    const graceS = Number(/^(\d+)s$/.exec(proxy?.stop_grace_period ?? '')?.[1]);
+    expect(graceS * 1000).toBeGreaterThan(loadConfig(env(proxy)).shutdownTimeoutMs);
   });
 
   it('publishes the port the proxy listens on and exposes the simulator port', () => {

@@ -154,6 +154,7 @@ describe('parseJobsQuery', () => {
       ['%zz=1', ['%zz']],
       ['q=%E0%A4%A', ['q']],
       ['limit=10&q%zz=a', ['q%zz']],
+      ['status=%zz', ['status']],
     ] as const) {
       const result = parseJobsQuery(query);
       expect(result.ok ? [] : result.errors.map((error) => error.parameter)).toEqual(expected);

@@ -28,6 +28,11 @@ describe('redactUrl', () => {
       '/metrics?token=[Redacted]&limit=1&api-key=[Redacted]&Authorization=[Redacted]&auth=[Redacted]',
     );
   });
+  it('hides any name ending like a credential: sessionToken, private_key, token[]', () => {
+    expect(redactUrl('/x?sessionToken=a&private_key=b&token%5B%5D=c&client-secret=d&tokenCount=3')).toBe(
+      '/x?sessionToken=[Redacted]&private_key=[Redacted]&token%5B%5D=[Redacted]&client-secret=[Redacted]&tokenCount=3',
+    );
+  });
   it('leaves URLs without secrets as they are', () => {
     expect(redactUrl('/api/v3/x?limit=1&filter=%5B%5D')).toBe('/api/v3/x?limit=1&filter=%5B%5D');
     expect(redactUrl('/healthz')).toBe('/healthz');
