@@ -96,21 +96,36 @@ describe('/jobs/copy against a VSPC that answers 200 with something that is not 
   });
 });
 
+/**
+ * A VSPC of `total` copy jobs that answers at most `perCall` of them per call; with `shiftAfterFirst`,
+ * one job is added at the front after its first answer, so later reads start one job earlier.
+ */
+function pagedVspc(options: { total: number; perCall?: number; shiftAfterFirst?: boolean }) {
+  let shift = 0;
+  return startScriptedUpstream((call, res) => {
+    const url = new URL(call.url, 'http://vspc.invalid');
+    const offset = Number(url.searchParams.get('offset')) - shift;
+    const limit = Math.min(options.perCall ?? Infinity, Number(url.searchParams.get('limit')));
+    const data = [];
+    for (let index = offset; index < Math.min(offset + limit, options.total); index += 1)
+      data.push(vspcCopyJob(index));
+    if (options.shiftAfterFirst === true) shift = 1;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(
+      JSON.stringify({ meta: { pagingInfo: { total: options.total, count: data.length, offset } }, data }),
+    );
+  });
+}
+
+const idsOf = (body: { data: Array<{ id: string }> }): string[] => body.data.map((job) => job.id);
+/** The ids of `count` jobs from `first` on. */
+const uidsFrom = (first: number, count: number): string[] =>
+  Array.from({ length: count }, (_unused, index) => jobUid(first + index));
+
 describe('/jobs/copy against a collection that changes between two window reads', () => {
   it('keeps a job that moved across the windows’ edge once, and the page full', async () => {
     // One job is added at the front after the first window was read: the second window starts one job earlier.
-    let shift = 0;
-    const vspc = await startScriptedUpstream((call, res) => {
-      const url = new URL(call.url, 'http://vspc.invalid');
-      const offset = Number(url.searchParams.get('offset')) - shift;
-      const limit = Number(url.searchParams.get('limit'));
-      const data = [];
-      for (let index = offset; index < Math.min(offset + limit, JOBS); index += 1)
-        data.push(vspcCopyJob(index));
-      shift = 1;
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ meta: { pagingInfo: { total: JOBS, count: data.length, offset } }, data }));
-    });
+    const vspc = await pagedVspc({ total: JOBS, shiftAfterFirst: true });
     const proxy = buildProxy(vspc.url);
     const res = await request(proxy.app)
       .get('/jobs/copy?offset=450&limit=100')
@@ -119,8 +134,7 @@ describe('/jobs/copy against a collection that changes between two window reads'
     proxy.close();
     await vspc.close();
     expect(vspc.calls).toHaveLength(2);
-    const ids = (res.body.data as Array<{ id: string }>).map((job) => job.id);
-    expect(ids).toEqual(Array.from({ length: 100 }, (_unused, index) => jobUid(450 + index)));
+    expect(idsOf(res.body)).toEqual(uidsFrom(450, 100));
     expect(res.body.page).toEqual({ total: JOBS, count: 100, offset: 450, limit: 100 });
   });
 });
@@ -129,16 +143,7 @@ describe('/jobs/copy against a VSPC that answers at most 100 jobs per call', () 
   const TOTAL = 1234;
   let vspc: ScriptedUpstream;
   beforeAll(async () => {
-    vspc = await startScriptedUpstream((call, res) => {
-      const url = new URL(call.url, 'http://vspc.invalid');
-      const offset = Number(url.searchParams.get('offset'));
-      const limit = Math.min(100, Number(url.searchParams.get('limit')));
-      const data = [];
-      for (let index = offset; index < Math.min(offset + limit, TOTAL); index += 1)
-        data.push(vspcCopyJob(index));
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ meta: { pagingInfo: { total: TOTAL, count: data.length, offset } }, data }));
-    });
+    vspc = await pagedVspc({ total: TOTAL, perCall: 100 });
   });
   afterAll(async () => {
     await vspc.close();
@@ -146,18 +151,7 @@ describe('/jobs/copy against a VSPC that answers at most 100 jobs per call', () 
 
   it('keeps a job once when it moved between a short read and its follow-up', async () => {
     // After the first read, one job is added at the front: the follow-up at offset 100 starts with job 99.
-    let shift = 0;
-    const moving = await startScriptedUpstream((call, res) => {
-      const url = new URL(call.url, 'http://vspc.invalid');
-      const offset = Number(url.searchParams.get('offset')) - shift;
-      const limit = Math.min(100, Number(url.searchParams.get('limit')));
-      const data = [];
-      for (let index = offset; index < Math.min(offset + limit, TOTAL); index += 1)
-        data.push(vspcCopyJob(index));
-      shift = 1;
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ meta: { pagingInfo: { total: TOTAL, count: data.length, offset } }, data }));
-    });
+    const moving = await pagedVspc({ total: TOTAL, perCall: 100, shiftAfterFirst: true });
     const proxy = buildProxy(moving.url);
     const page = await request(proxy.app)
       .get('/jobs/copy?offset=0&limit=200')
@@ -165,9 +159,7 @@ describe('/jobs/copy against a VSPC that answers at most 100 jobs per call', () 
       .expect(200);
     proxy.close();
     await moving.close();
-    expect((page.body.data as Array<{ id: string }>).map((job) => job.id)).toEqual(
-      Array.from({ length: 200 }, (_unused, index) => jobUid(index)),
-    );
+    expect(idsOf(page.body)).toEqual(uidsFrom(0, 200));
   });
 
   it('completes each short window, so pages and all=true are never silently short', async () => {
@@ -177,29 +169,18 @@ describe('/jobs/copy against a VSPC that answers at most 100 jobs per call', () 
     const pageCalls = vspc.calls.length;
     const all = await get('/jobs/copy?all=true').expect(200);
     proxy.close();
-    expect((page.body.data as Array<{ id: string }>).map((job) => job.id)).toEqual(
-      Array.from({ length: 100 }, (_unused, index) => jobUid(450 + index)),
-    );
+    expect(idsOf(page.body)).toEqual(uidsFrom(450, 100));
     expect(page.body.page).toEqual({ total: TOTAL, count: 100, offset: 450, limit: 100 });
     expect(pageCalls).toBe(10); // 0–499 in 5 reads, 500–999 in 5 (the window is read whole)
     expect(all.body.page).toEqual({ total: TOTAL, count: TOTAL, offset: 0, limit: null });
-    expect(new Set((all.body.data as Array<{ id: string }>).map((job) => job.id)).size).toBe(TOTAL);
+    expect(new Set(idsOf(all.body)).size).toBe(TOTAL);
     validateProxyResponse('GET', '/jobs/copy', all.status, all.body);
   });
 });
 
 describe('/jobs/copy against a VSPC that answers at most 20 jobs per call', () => {
   it('answers 502 naming the fix rather than a short page; with JOBS_WINDOW=20 it pages fully', async () => {
-    const capped = await startScriptedUpstream((call, res) => {
-      const url = new URL(call.url, 'http://vspc.invalid');
-      const offset = Number(url.searchParams.get('offset'));
-      const limit = Math.min(20, Number(url.searchParams.get('limit')));
-      const data = [];
-      for (let index = offset; index < Math.min(offset + limit, 1000); index += 1)
-        data.push(vspcCopyJob(index));
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ meta: { pagingInfo: { total: 1000, count: data.length, offset } }, data }));
-    });
+    const capped = await pagedVspc({ total: JOBS, perCall: 20 });
     const tooWide = buildProxy(capped.url);
     const refused = await request(tooWide.app)
       .get('/jobs/copy?limit=10')
@@ -220,8 +201,6 @@ describe('/jobs/copy against a VSPC that answers at most 20 jobs per call', () =
       .expect(200);
     fitted.close();
     await capped.close();
-    expect((page.body.data as Array<{ id: string }>).map((job) => job.id)).toEqual(
-      Array.from({ length: 50 }, (_unused, index) => jobUid(30 + index)),
-    );
+    expect(idsOf(page.body)).toEqual(uidsFrom(30, 50));
   });
 });

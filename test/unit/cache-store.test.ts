@@ -358,16 +358,22 @@ describe('ResponseCache: a purge during a load', () => {
     expect(cache.lookup(KEY)).toBeDefined();
   });
 
-  it('a stale copy being refreshed counts as purged and is served no more; the refresh stores nothing', async () => {
+  /** An entry (`stale`) gone stale and served so, its background refresh in flight (calls[1]). */
+  async function staleBeingRefreshed() {
     const { upstream, calls } = pendingUpstream();
     const clock = { now: 1_000_000 };
     const cache = cacheOver(upstream, clock);
     const first = cache.fetch(KEY, contextWith(), { forceRefresh: false });
     calls[0]?.answer(200);
-    await first;
+    const stale = (await first).entry;
     clock.now += TTL_MS + 1;
     expect(cache.serve(KEY, () => contextWith())?.outcome).toBe('stale');
     expect(calls).toHaveLength(2); // the background refresh
+    return { cache, calls, stale };
+  }
+
+  it('a stale copy being refreshed counts as purged and is served no more; the refresh stores nothing', async () => {
+    const { cache, calls } = await staleBeingRefreshed();
     expect(cache.purgePrefix('/api/v3/')).toBe(1);
     expect(cache.lookup(KEY)).toBeUndefined();
     expect(cache.serve(KEY, () => contextWith())).toBeUndefined();
@@ -380,14 +386,7 @@ describe('ResponseCache: a purge during a load', () => {
 
   /** An entry gone stale, its background refresh in flight (calls[1]), then purged; then a new miss (calls[2]). */
   async function refreshAcrossPurge() {
-    const { upstream, calls } = pendingUpstream();
-    const clock = { now: 1_000_000 };
-    const cache = cacheOver(upstream, clock);
-    const first = cache.fetch(KEY, contextWith(), { forceRefresh: false });
-    calls[0]?.answer(200);
-    await first;
-    clock.now += TTL_MS + 1;
-    expect(cache.serve(KEY, () => contextWith())?.outcome).toBe('stale');
+    const { cache, calls } = await staleBeingRefreshed();
     expect(cache.purgePrefix('/api/v3/')).toBe(1);
     const miss = cache.fetch(KEY, contextWith(), { forceRefresh: false });
     expect(calls).toHaveLength(3);
@@ -433,14 +432,7 @@ describe('ResponseCache: a purge during a load', () => {
   });
 
   it('a purge of another token during the refresh of a stale entry leaves the refreshed entry stored', async () => {
-    const { upstream, calls } = pendingUpstream();
-    const clock = { now: 1_000_000 };
-    const cache = cacheOver(upstream, clock);
-    const first = cache.fetch(KEY, contextWith(), { forceRefresh: false });
-    calls[0]?.answer(200);
-    const stale = (await first).entry;
-    clock.now += TTL_MS + 1;
-    expect(cache.serve(KEY, () => contextWith())?.outcome).toBe('stale');
+    const { cache, calls, stale } = await staleBeingRefreshed();
     expect(cache.purgeToken('token-b')).toBe(0);
     calls[1]?.answer(200);
     await settle();
