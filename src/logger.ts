@@ -17,15 +17,19 @@ const MAY_HOLD_SECRET = /token|passw|secret|key|code|auth|credential|%/i;
 
 /**
  * Endings that make a parameter name a credential whatever comes before them (`sessionToken`,
- * `private_key`, `client-secret`), compared without case, `-`, `_`, `.` or a trailing `[]`.
+ * `private_key`, `client-secret`), compared without case, `-` or `_`, and before any `[` or `.`
+ * (`token[]`, `token.value`).
  */
 const SECRET_NAME_ENDINGS = [
   'token',
   'secret',
   'password',
   'passwd',
+  'passphrase',
   'apikey',
   'privatekey',
+  'secretkey',
+  'accesskey',
   'credential',
   'credentials',
 ];
@@ -168,7 +172,7 @@ function parameterNames(query: string): string[] {
 /** True when a (decoded, lower-cased) query parameter name names a credential. */
 function isSecretName(name: string): boolean {
   if (SECRET_QUERY_PARAMETERS.includes(name)) return true;
-  const bare = name.replace(/\[\]$/, '').replace(/[-_.]/g, '');
+  const bare = (name.split(/[[.]/, 1)[0] ?? '').replace(/[-_]/g, '');
   return SECRET_NAME_ENDINGS.some((ending) => bare.endsWith(ending));
 }
 

@@ -46,6 +46,7 @@ export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
     }
     const rawName = pair.split('=', 1)[0] ?? '';
     const parameter = isWellEncoded(rawName) ? decodeURIComponent(rawName.replace(/\+/g, ' ')) : rawName;
+    if (errors.some((error) => error.parameter === parameter)) continue;
     errors.push({ parameter, message: `${parameter} is not valid percent-encoded UTF-8.` });
   }
   const params = new URLSearchParams(wellEncoded.join('&'));

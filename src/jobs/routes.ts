@@ -10,9 +10,10 @@ import {
   revokesToken,
   type CacheOutcome,
 } from '../cache/policy.js';
-import { UncacheableAnswer, type FetchContext, type ResponseCache } from '../cache/store.js';
+import { UncacheableAnswer, type FetchContext, type ReadResult, type ResponseCache } from '../cache/store.js';
 import type { Config } from '../config.js';
 import { logFieldsOf } from '../http/access-log.js';
+import type { AccessValue } from '../logger.js';
 import { instanceOf, requestIdOf } from '../http/api-request.js';
 import { upstreamHeaders } from '../http/forwarding.js';
 import { roundMs } from '../http/proxy.js';
@@ -72,7 +73,10 @@ interface ReadOutcome {
 /** One VSPC read made for a client request: through the cache, or around it for `no-store`. */
 interface Reader {
   read(path: string, query: string): Promise<ReadOutcome & { body: unknown }>;
+  /** VSPC calls started (or joined) for the answer, background refreshes included. */
   calls: number;
+  /** What VSPC answered the reads that waited for it: the highest status, and the time they took in all. */
+  answered: { status: number; ms: number } | null;
 }
 
 const NOT_FOUND = 404;
@@ -103,13 +107,19 @@ export function createJobsRouter(deps: JobsDeps): Router {
     };
     const clientVersion =
       typeof req.headers['x-client-version'] === 'string' ? req.headers['x-client-version'] : undefined;
+    const note = (status: number, ms: number): void => {
+      const before = reader.answered;
+      reader.answered = { status: Math.max(status, before?.status ?? 0), ms: ms + (before?.ms ?? 0) };
+    };
     const reader: Reader = {
       calls: 0,
+      answered: null,
       async read(path, query) {
         const target = query === '' ? path : `${path}?${query}`;
         if (directives.noStore) {
           reader.calls += 1;
           const answer = await deps.upstream.request({ method: 'GET', target, headers, tokenHash, priority });
+          note(answer.status, answer.durationMs);
           if (revokesToken(answer.status)) deps.cache.purgeToken(tokenHash);
           if (answer.status !== 200) throw new UncacheableAnswer(answer);
           return { body: parseVspcJson(answer.body), outcome: 'bypass', entry: null };
@@ -119,7 +129,15 @@ export function createJobsRouter(deps: JobsDeps): Router {
           reader.calls += 1;
           return { request: { method: 'GET', target, headers, tokenHash, priority }, path, tokenHash };
         };
-        const { entry, outcome } = await deps.cache.read(key, context, { noCache: directives.noCache });
+        let read: ReadResult;
+        try {
+          read = await deps.cache.read(key, context, { noCache: directives.noCache });
+        } catch (error) {
+          if (error instanceof UncacheableAnswer) note(error.answer.status, error.answer.durationMs);
+          throw error;
+        }
+        const { entry, outcome } = read;
+        if (outcome === 'miss' || outcome === 'refresh') note(200, entry.upstreamMs);
         return { body: parseVspcJson(entry.body), outcome, entry };
       },
     };
@@ -145,33 +163,48 @@ export function createJobsRouter(deps: JobsDeps): Router {
     reader: Reader,
     query: JobsQuery,
     offset: number,
-    knownTotal?: number,
-    signal?: AbortSignal,
+    options: {
+      /** The collection's total as the page's first window told it. */
+      knownTotal?: number;
+      /** Aborted at `all=true`'s deadline: no read starts after it. */
+      signal?: AbortSignal;
+      /** Sees the total as soon as the first read tells it; may throw (`all=true`'s bound). */
+      onTotal?: (total: number) => void;
+    } = {},
   ) {
     const size = deps.config.jobsWindow;
     const first = await readJobs(reader, query, { limit: size, offset });
-    const expected = Math.min(size, (knownTotal ?? first.total) - offset);
-    if (first.data.length >= expected) return { ...first, reads: [first] };
+    options.onTotal?.(first.total);
+    const expected = Math.min(size, (options.knownTotal ?? first.total) - offset);
+    if (first.data.length >= expected) return first;
+    const perCall = first.data.length;
+    if (perCall > 0 && perCall * (MAX_WINDOW_FOLLOW_UPS + 1) < expected) {
+      // VSPC told in one answer that it has more than it sent: it answers at most that many per call.
+      throw new JobsProblem(
+        'upstream-error',
+        `VSPC answers at most ${perCall} jobs per call, too few to fill a window of ${size} in ` +
+          `${MAX_WINDOW_FOLLOW_UPS + 1} calls; set JOBS_WINDOW to ${perCall * (MAX_WINDOW_FOLLOW_UPS + 1)} or less.`,
+      );
+    }
     const data = [...first.data];
     const reads = [first];
-    for (let followUp = 0; data.length < expected; followUp += 1) {
-      if (followUp === MAX_WINDOW_FOLLOW_UPS) {
-        throw new JobsProblem(
-          'upstream-error',
-          `VSPC answered ${data.length} of the ${expected} jobs asked for in ${reads.length} calls ` +
-            `(at most ${Math.max(...reads.map((read) => read.data.length))} per call); set JOBS_WINDOW to that or less.`,
-        );
-      }
-      signal?.throwIfAborted();
+    // Jobs counted once (one may move into a later read while the collection grows); offsets move by
+    // what VSPC sent.
+    const seen = new Set(first.data.map((item, index) => item.instanceUid ?? `#${index}`));
+    let received = first.data.length;
+    for (let followUp = 0; seen.size < expected && followUp < MAX_WINDOW_FOLLOW_UPS; followUp += 1) {
+      options.signal?.throwIfAborted();
       const more = await readJobs(reader, query, {
-        limit: expected - data.length,
-        offset: offset + data.length,
+        limit: expected - seen.size,
+        offset: offset + received,
       });
       if (more.data.length === 0) break; // the collection shrank meanwhile
+      more.data.forEach((item, index) => seen.add(item.instanceUid ?? `#${received + index}`));
+      received += more.data.length;
       data.push(...more.data);
       reads.push(more);
     }
-    return { ...combinedOutcome(reads), total: first.total, data, reads };
+    return { ...combinedOutcome(reads), total: first.total, data };
   }
 
   async function listPage(reader: Reader, query: JobsQuery, page: { limit: number; offset: number }) {
@@ -181,7 +214,8 @@ export function createJobsRouter(deps: JobsDeps): Router {
     const windows = [first];
     // Later windows only when the page reaches into them and VSPC has that many jobs.
     for (const start of starts.slice(1))
-      if (start < first.total) windows.push(await readWindow(reader, query, start, first.total));
+      if (start < first.total)
+        windows.push(await readWindow(reader, query, start, { knownTotal: first.total }));
     // A job that moved across the edge of two reads (two windows, or a window and its follow-up) is kept once.
     const items = uniqueJobs(windows.flatMap((window) => window.data));
     const skip = page.offset - (starts[0] ?? 0);
@@ -200,14 +234,16 @@ export function createJobsRouter(deps: JobsDeps): Router {
   async function listAll(reader: Reader, query: JobsQuery, signal: AbortSignal) {
     const size = deps.config.jobsWindow;
     const max = deps.config.jobsAllMaxItems;
-    const first = await readWindow(reader, query, 0, undefined, signal);
-    if (first.total > max) {
+    // Over the bound, the answer is a 413 as soon as the first read tells the total.
+    const onTotal = (total: number): void => {
+      if (total <= max) return;
       throw new JobsProblem(
         'too-many-items',
-        `This caller has ${first.total} jobs; all=true answers at most JOBS_ALL_MAX_ITEMS (${max}). Page with limit/offset instead.`,
-        { limit: max, total: first.total },
+        `This caller has ${total} jobs; all=true answers at most JOBS_ALL_MAX_ITEMS (${max}). Page with limit/offset instead.`,
+        { limit: max, total },
       );
-    }
+    };
+    const first = await readWindow(reader, query, 0, { signal, onTotal });
     const starts: number[] = [];
     for (let start = size; start < first.total; start += size) starts.push(start);
     const windows = [first];
@@ -217,7 +253,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
         ...(await Promise.all(
           starts
             .slice(index, index + ALL_CONCURRENCY)
-            .map((start) => readWindow(reader, query, start, first.total, signal)),
+            .map((start) => readWindow(reader, query, start, { knownTotal: first.total, signal })),
         )),
       );
     }
@@ -314,6 +350,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
   function sendFailure(req: Request, res: Response, error: unknown, reader: Reader): void {
     const context = { instance: instanceOf(req), requestId: requestIdOf(req) };
     logFieldsOf(res).upstreamCalls = reader.calls;
+    logAnswered(logFieldsOf(res), reader);
     if (error instanceof JobsProblem) {
       return sendProblem(res, error.code, error.detail, {
         ...context,
@@ -343,6 +380,13 @@ export function createJobsRouter(deps: JobsDeps): Router {
   }
 
   return router;
+}
+
+/** The access line's `upstreamStatus` and `upstreamMs`: what VSPC answered the reads that waited for it. */
+function logAnswered(fields: Record<string, AccessValue>, reader: Reader): void {
+  if (reader.answered === null) return;
+  fields.upstreamStatus = reader.answered.status;
+  fields.upstreamMs = roundMs(reader.answered.ms);
 }
 
 /** VSPC's copy-job records, each `instanceUid` once (the first time it appears); pure. */
@@ -436,7 +480,7 @@ function sendJson(
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,
-  windows: ReadonlyArray<ReadOutcome & { reads?: ReadonlyArray<ReadOutcome> }>,
+  windows: ReadonlyArray<ReadOutcome>,
   reader: Reader,
   now: number,
 ): void {
@@ -444,14 +488,7 @@ function sendJson(
   const etag = etagOf(bytes);
   const fields = logFieldsOf(res);
   fields.upstreamCalls = reader.calls;
-  // The reads that asked VSPC (and were stored) were all 200s: how long VSPC took for them in all.
-  const asked = windows
-    .flatMap((window) => window.reads ?? [window])
-    .filter((read) => (read.outcome === 'miss' || read.outcome === 'refresh') && read.entry !== null);
-  if (asked.length > 0) {
-    fields.upstreamStatus = 200;
-    fields.upstreamMs = roundMs(asked.reduce((sum, read) => sum + (read.entry?.upstreamMs ?? 0), 0));
-  }
+  logAnswered(fields, reader);
   const combined = combinedOutcome(windows);
   fields.cache = combined.outcome;
   res.setHeader('Cache-Status', combinedStatus(combined, now));

@@ -142,14 +142,18 @@ describe('the cache keeps tokens apart and asks VSPC once', () => {
     expect(sim.requestCount).toBe(1);
   });
 
-  it('does not cache a request that carries a credential in its query', async () => {
-    const url = `${COPY_JOBS}?limit=2&access_token=${alpha}`;
-    const first = await get(url, alpha).expect(200);
-    await get(url, alpha).expect(200);
-    expect(sim.requestCount).toBe(2);
-    expect(first.headers['cache-status']).toBe('vspc-proxy; fwd=request; detail=credential-in-query');
-    expect(proxy.deps.cache.stats.entries).toBe(0);
-  });
+  it.each(['access_token', 'sessionToken', 'private_key'])(
+    'does not cache a request that carries a credential in its query (%s)',
+    async (name) => {
+      const before = sim.requestCount;
+      const url = `${COPY_JOBS}?limit=2&${name}=${alpha}`;
+      const first = await get(url, alpha).expect(200);
+      await get(url, alpha).expect(200);
+      expect(sim.requestCount - before).toBe(2);
+      expect(first.headers['cache-status']).toBe('vspc-proxy; fwd=request; detail=credential-in-query');
+      expect(proxy.deps.cache.stats.entries).toBe(0);
+    },
+  );
 
   it('keeps the bearer token out of the logs and the cache keys', () => {
     const text = proxy.logs.text();

@@ -232,6 +232,13 @@ describe('/jobs/copy against the simulator', () => {
         expect(res.body.code).toBe('method-not-allowed');
       }
       expect(sim.requestCount).toBe(0);
+      // Counted under the jobs routes, not with the 404s.
+      const metrics = (await request(server.url).get('/metrics').expect(200)).text;
+      const upper = method.toUpperCase();
+      expect(metrics).toContain(`http_requests_total{route="/jobs/copy",method="${upper}",status="405"} 1`);
+      expect(metrics).toContain(
+        `http_requests_total{route="/jobs/copy/:id",method="${upper}",status="405"} 1`,
+      );
     },
   );
 

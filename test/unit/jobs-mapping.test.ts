@@ -155,6 +155,7 @@ describe('parseJobsQuery', () => {
       ['q=%E0%A4%A', ['q']],
       ['limit=10&q%zz=a', ['q%zz']],
       ['status=%zz', ['status']],
+      ['q=%zz&q=%zz', ['q']],
     ] as const) {
       const result = parseJobsQuery(query);
       expect(result.ok ? [] : result.errors.map((error) => error.parameter)).toEqual(expected);

@@ -28,9 +28,13 @@ describe('redactUrl', () => {
       '/metrics?token=[Redacted]&limit=1&api-key=[Redacted]&Authorization=[Redacted]&auth=[Redacted]',
     );
   });
-  it('hides any name ending like a credential: sessionToken, private_key, token[]', () => {
-    expect(redactUrl('/x?sessionToken=a&private_key=b&token%5B%5D=c&client-secret=d&tokenCount=3')).toBe(
-      '/x?sessionToken=[Redacted]&private_key=[Redacted]&token%5B%5D=[Redacted]&client-secret=[Redacted]&tokenCount=3',
+  it('hides any name ending like a credential: sessionToken, private_key, token[], token.value', () => {
+    expect(
+      redactUrl(
+        '/x?sessionToken=a&private_key=b&token%5B%5D=c&client-secret=d&tokenCount=3&token.value=e&secret_key=f',
+      ),
+    ).toBe(
+      '/x?sessionToken=[Redacted]&private_key=[Redacted]&token%5B%5D=[Redacted]&client-secret=[Redacted]&tokenCount=3&token.value=[Redacted]&secret_key=[Redacted]',
     );
   });
   it('leaves URLs without secrets as they are', () => {
