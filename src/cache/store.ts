@@ -134,6 +134,12 @@ export class ResponseCache {
     if (this.#reclaimDue || this.#droppedBytes < this.#reclaimEveryBytes) return;
     this.#reclaimDue = true;
     const run = (): void => {
+      // Node's timers count from the event loop's cached clock: one may fire a little early.
+      const earlyMs = this.#nextReclaimAt - performance.now();
+      if (earlyMs > 0) {
+        setTimeout(run, earlyMs).unref();
+        return;
+      }
       this.#reclaimDue = false;
       this.#droppedBytes = 0;
       const started = performance.now();
