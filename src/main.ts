@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createApp, createAppDeps } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createClientErrorHandler, createConnectRefusal } from './http/client-error.js';
+import { clientStallTimeoutMs } from './http/client-timeouts.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { DEMO_USERS, startSimulator, type Simulator } from './simulator/index.js';
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
   });
   const { upstream } = deps;
   const server = http.createServer(createApp(deps));
+  // A client that stops reading (or sending) is cut off instead of holding its answer's memory.
+  server.timeout = clientStallTimeoutMs(config);
   server.on('clientError', createClientErrorHandler(logger));
   server.on('connect', createConnectRefusal(logger));
   server.on('error', (error) => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -11,15 +11,24 @@ const TOO_LARGE = new Set(['HPE_HEADER_OVERFLOW']);
 /**
  * Answers requests Node's HTTP parser refuses (malformed headers, unknown methods, oversized heads,
  * ambiguous framing) with a problem+json 400 or 431 instead of a bare status line, then closes.
+ * When an earlier request on the connection (pipelined) is still being answered, that answer goes out
+ * first and the connection then closes, without a 400 the client would take for its answer.
+ * A client that reset its connection is not news: nothing is logged.
  */
 export function createClientErrorHandler(
   logger: Logger,
 ): (error: Error & { code?: string }, socket: Socket) => void {
   return (error, socket) => {
-    const tooLarge = error.code !== undefined && TOO_LARGE.has(error.code);
-    logger.warn({ code: error.code, remoteAddress: socket.remoteAddress }, 'malformed request refused');
     if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();
+      return;
+    }
+    const tooLarge = error.code !== undefined && TOO_LARGE.has(error.code);
+    logger.warn({ code: error.code, remoteAddress: socket.remoteAddress }, 'malformed request refused');
+    // Node's own field: the answer this connection is writing now, if any.
+    const answering = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (answering !== null && answering !== undefined && !answering.writableFinished) {
+      answering.once('finish', () => socket.end());
       return;
     }
     const code: ProblemCode = tooLarge ? 'headers-too-large' : 'bad-request';

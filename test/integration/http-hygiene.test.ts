@@ -25,6 +25,13 @@ describe('HTTP hygiene', () => {
   beforeAll(async () => {
     vspc = await startScriptedUpstream((call, res) => {
       if (call.url.endsWith('/hang')) return;
+      if (call.url.endsWith('/slow')) {
+        setTimeout(() => {
+          res.setHeader('Content-Type', 'application/json');
+          res.end('{"slow":true}');
+        }, 150);
+        return;
+      }
       if (call.url.endsWith('/empty')) {
         res.statusCode = 204;
         res.end();
@@ -115,6 +122,16 @@ describe('HTTP hygiene', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(answer).toContain('Content-Type: application/problem+json; charset=utf-8');
     expect(answer).toContain('"code":"bad-request"');
+  });
+
+  it('answers a request still pending before a malformed one pipelined behind it, then closes', async () => {
+    const answer = await rawExchange(
+      `GET /api/v3/things/slow HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.Authorization}\r\n\r\n` +
+        'GET / HTTP/1.1\r\nHost: x\r\nBad\u0001Header: y\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer).toContain('{"slow":true}');
+    expect(answer).not.toContain('400 Bad Request');
   });
 
   it('answers CONNECT with 405 problem+json and closes: it is not a forward proxy', async () => {

@@ -1,0 +1,13 @@
+import type { Config } from '../config.js';
+
+/**
+ * How long a client connection may make no progress at all (nothing read from it, nothing written to
+ * it) while a request is open: twice the longest the proxy itself may take to answer. Past it Node
+ * closes the connection, so a client that stops reading a large answer cannot keep its buffers (and
+ * evicted cache entries) in memory for good. Pure.
+ */
+export function clientStallTimeoutMs(
+  config: Pick<Config, 'upstreamTimeoutMs' | 'jobsAllDeadlineMs' | 'readyTimeoutMs'>,
+): number {
+  return 2 * Math.max(config.upstreamTimeoutMs, config.jobsAllDeadlineMs, config.readyTimeoutMs);
+}
