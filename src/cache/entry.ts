@@ -18,6 +18,8 @@ export type RefreshFailure = { status: number } | { failure: string };
 /** One cached VSPC answer (always a 200), with what it takes to serve and to evict it. */
 export interface CachedAnswer {
   readonly contentType: string | undefined;
+  /** VSPC's other passed headers (`Content-Disposition`...), as name/value pairs for `writeHead`. */
+  readonly headers: readonly string[];
   /** Exact-size copy: never a slice of a larger socket buffer. */
   readonly body: Buffer;
   /** Strong validator: a hash of the body. */
@@ -42,6 +44,8 @@ export interface CachedAnswer {
 export interface NewEntryFields {
   key: string;
   contentType: string | undefined;
+  /** Name/value pairs of VSPC's other passed headers. */
+  headers: readonly string[];
   body: Buffer;
   path: string;
   tokenHash: string;
@@ -70,9 +74,14 @@ export function createEntry(fields: NewEntryFields): CachedAnswer {
   }
   const etag = etagOf(body);
   const stringBytes =
-    fields.key.length + fields.path.length + etag.length + (fields.contentType?.length ?? 0);
+    fields.key.length +
+    fields.path.length +
+    etag.length +
+    (fields.contentType?.length ?? 0) +
+    fields.headers.reduce((sum, text) => sum + text.length, 0);
   return {
     contentType: fields.contentType,
+    headers: fields.headers,
     body,
     etag,
     path: fields.path,

@@ -21,6 +21,8 @@ export interface CacheKeyInput {
   /** Raw query string, without `?`. */
   query: string;
   accept: string | undefined;
+  /** VSPC may answer in the caller's language. */
+  acceptLanguage?: string | undefined;
   clientVersion: string | undefined;
 }
 
@@ -129,6 +131,7 @@ export function cacheKey(
     input.path,
     canonical(input.query),
     input.accept ?? '',
+    input.acceptLanguage ?? '',
     input.clientVersion ?? '',
   ].join('\n');
 }

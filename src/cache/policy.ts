@@ -34,11 +34,13 @@ export function requestDirectives(
  * VSPC resources that are polled for progress and must never be answered from the cache:
  * async actions (`GET /api/v3/asyncActions/{id}` goes from `running` to `succeed` on its own).
  */
-const UNCACHEABLE_PATH_PREFIXES = ['/api/v3/asyncActions'];
+const UNCACHEABLE_PATH_PREFIXES = ['/api/v3/asyncactions'];
 
 /** True when reads of `path` must always go to VSPC. Pure. */
 export function isPolledResource(path: string): boolean {
-  return UNCACHEABLE_PATH_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  // VSPC's routes ignore case: so does this check.
+  const lower = path.toLowerCase();
+  return UNCACHEABLE_PATH_PREFIXES.some((prefix) => lower === prefix || lower.startsWith(`${prefix}/`));
 }
 
 /** VSPC statuses after which a stale entry may still be served (stale-if-error). Pure. */

@@ -270,6 +270,9 @@ export class ResponseCache {
       const entry = createEntry({
         key,
         contentType: answer.headers['content-type'],
+        headers: Object.entries(answer.headers).flatMap(([name, value]) =>
+          name === 'content-type' || value === undefined ? [] : [name, value],
+        ),
         body: answer.body,
         path: context.path,
         tokenHash: context.tokenHash,

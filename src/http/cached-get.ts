@@ -28,7 +28,7 @@ import { forwardAlone, roundMs, sendUpstreamAnswer, sendUpstreamFailure } from '
 /** Per-user data: no shared cache may store it; a browser must revalidate (cheap, via ETag). */
 const CACHE_CONTROL = 'private, no-cache';
 /** Everything the cache key depends on besides the URL. */
-const VARY = 'Authorization, Accept, X-Client-Version';
+const VARY = 'Authorization, Accept, Accept-Language, X-Client-Version';
 const MS_PER_S = 1000;
 const CANONICAL_QUERY_MEMO_ENTRIES = 1024;
 
@@ -93,6 +93,7 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
         path: api.path,
         query,
         accept: req.headers.accept,
+        acceptLanguage: req.headers['accept-language'],
         clientVersion: singleHeader(req.headers['x-client-version']),
       },
       canonical,
@@ -214,6 +215,7 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
       return;
     }
     if (entry.contentType !== undefined) headers.push('Content-Type', entry.contentType);
+    if (entry.headers.length > 0) headers.push(...entry.headers);
     headers.push('Content-Length', String(entry.body.length));
     // Headers given to writeHead as a list are not readable back: the access log takes the length from here.
     fields.bytes = entry.body.length;

@@ -103,7 +103,13 @@ export function createProxyHandler(deps: ProxyDeps) {
     if (isWrite && answer.status >= 200 && answer.status < 300) {
       logFieldsOf(res).cachePurged = deps.cache.purgePrefix(invalidationPrefix(api.path));
     }
-    sendUpstreamAnswer(res, answer, deps.upstream.origin);
+    // RFC 6749 §5.1: token answers must not be stored, whatever VSPC said.
+    sendUpstreamAnswer(
+      res,
+      answer,
+      deps.upstream.origin,
+      api.path === TOKEN_PATH ? TOKEN_ANSWER_HEADERS : {},
+    );
   };
 }
 
@@ -120,6 +126,12 @@ export function apiGate(req: IncomingMessage, res: ServerResponse, next: () => v
 
 /** What {@link apiGate} found, per response. */
 const checkedRequests = new WeakMap<ServerResponse, ApiRequest>();
+
+/** What every answer of the token endpoint carries. */
+const TOKEN_ANSWER_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+};
 
 /** Statuses whose answers have no body, hence no Content-Length (RFC 9110 §8.6). */
 const BODILESS_STATUSES = new Set([204, 304]);

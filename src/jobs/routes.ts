@@ -124,7 +124,15 @@ export function createJobsRouter(deps: JobsDeps): Router {
           if (answer.status !== 200) throw new UncacheableAnswer(answer);
           return { body: parseVspcJson(answer.body), outcome: 'bypass', entry: null };
         }
-        const key = cacheKey({ tokenHash, method: 'GET', path, query, accept: ACCEPT, clientVersion });
+        const key = cacheKey({
+          tokenHash,
+          method: 'GET',
+          path,
+          query,
+          accept: ACCEPT,
+          acceptLanguage: req.headers['accept-language'],
+          clientVersion,
+        });
         const context = (): FetchContext => {
           reader.calls += 1;
           return { request: { method: 'GET', target, headers, tokenHash, priority }, path, tokenHash };

@@ -12,6 +12,7 @@ export const PASSED_RESPONSE_HEADERS = [
   'location',
   'retry-after',
   'content-disposition',
+  'www-authenticate',
 ] as const;
 
 /** One call to VSPC, already validated and normalised by the HTTP layer. */

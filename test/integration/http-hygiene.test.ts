@@ -174,7 +174,7 @@ describe('HTTP hygiene', () => {
         .set(AUTH)
         .set('Origin', ORIGIN)
         .expect(200);
-      expect(res.headers.vary).toBe('Origin, Authorization, Accept, X-Client-Version');
+      expect(res.headers.vary).toBe('Origin, Authorization, Accept, Accept-Language, X-Client-Version');
       expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
     });
     it('gives other origins nothing to read', async () => {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import request from 'supertest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { buildProxy, type TestProxy } from '../helpers/proxy.js';
+import { startScriptedUpstream } from '../helpers/servers.js';
 
 const COPY_JOBS = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs';
 
@@ -133,6 +134,49 @@ describe('a full login + list flow leaves no credential in the logs', () => {
     for (const secret of [password, accessToken, refreshToken, newToken]) {
       expect(secret).toBeTruthy();
       expect(text).not.toContain(secret);
+    }
+  });
+});
+
+describe('VSPC headers a client needs pass through, cached or not', () => {
+  it('Content-Disposition on a cached 200 (miss and hit), WWW-Authenticate on a 401, no-store on token answers', async () => {
+    const vspc = await startScriptedUpstream((call, res) => {
+      if (call.url === '/api/v3/token') {
+        res.setHeader('Content-Type', 'application/json');
+        res.end('{"access_token":"a","token_type":"bearer"}');
+        return;
+      }
+      if (call.url.startsWith('/api/v3/expired')) {
+        res.statusCode = 401;
+        res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+        res.end('{"errors":[{"type":"security","code":401}]}');
+        return;
+      }
+      res.setHeader('Content-Type', 'text/csv');
+      res.setHeader('Content-Disposition', 'attachment; filename="report.csv"');
+      res.end('a,b\n1,2\n');
+    });
+    const proxy = buildProxy(vspc.url);
+    try {
+      const get = (path: string) => request(proxy.app).get(path).set('Authorization', 'Bearer tok-headers');
+      const miss = await get('/api/v3/reports/r1').expect(200);
+      const hit = await get('/api/v3/reports/r1').expect(200);
+      expect(hit.headers['cache-status']).toMatch(/^vspc-proxy; hit/);
+      for (const res of [miss, hit])
+        expect(res.headers['content-disposition']).toBe('attachment; filename="report.csv"');
+      const expired = await get('/api/v3/expired').expect(401);
+      expect(expired.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      const login = await request(proxy.app)
+        .post('/api/v3/token')
+        .type('form')
+        .send({ grant_type: 'password', username: 'u', password: 'p' })
+        .expect(200);
+      expect(login.headers['cache-control']).toBe('no-store');
+      expect(login.headers.pragma).toBe('no-cache');
+      expect(vspc.calls).toHaveLength(3);
+    } finally {
+      proxy.close();
+      await vspc.close();
     }
   });
 });

@@ -60,7 +60,7 @@ describe('cacheKey', () => {
     expect(keyFor('x', { method: 'HEAD' })).toBe(keyFor('x'));
   });
 
-  it('differs for another token, page, path, Accept or X-Client-Version', () => {
+  it('differs for another token, page, path, Accept, Accept-Language or X-Client-Version', () => {
     const key = keyFor('limit=50&offset=50');
     expect(keyFor('limit=50&offset=50', { tokenHash: 'h2' })).not.toBe(key);
     expect(keyFor('limit=50&offset=100')).not.toBe(key);
@@ -68,6 +68,9 @@ describe('cacheKey', () => {
     expect(keyFor('limit=50&offset=50', { path: '/api/v3/infrastructure/backupServers/jobs' })).not.toBe(key);
     expect(keyFor('limit=50&offset=50', { accept: 'text/csv' })).not.toBe(key);
     expect(keyFor('limit=50&offset=50', { clientVersion: '3.5' })).not.toBe(key);
+    expect(keyFor('limit=50&offset=50', { acceptLanguage: 'de' })).not.toBe(
+      keyFor('limit=50&offset=50', { acceptLanguage: 'fr' }),
+    );
   });
 
   it('property: parameter order, explicit defaults and JSON whitespace never split a key', () => {

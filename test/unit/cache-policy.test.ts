@@ -68,6 +68,8 @@ describe('isPolledResource', () => {
     ['/api/v3/asyncActions/0f8fad5b-d9cb-469f-a165-70867728950e', true],
     ['/api/v3/asyncActions', true],
     ['/api/v3/asyncActionsX', false],
+    ['/api/v3/asyncactions/a2', true],
+    ['/api/v3/AsyncActions/a3/result', true],
     ['/api/v3/infrastructure/backupServers/jobs', false],
   ])('%s → %s', (path, polled) => expect(isPolledResource(path)).toBe(polled));
 });
@@ -125,6 +127,7 @@ describe('entries and validators', () => {
     const entry = createEntry({
       key: 'k'.repeat(100),
       contentType: 'application/json',
+      headers: ['content-disposition', 'attachment; filename="jobs.csv"'],
       body: slice,
       path: '/api/v3/x',
       tokenHash: 'h',
@@ -141,6 +144,8 @@ describe('entries and validators', () => {
         '/api/v3/x'.length +
         entry.etag.length +
         'application/json'.length +
+        'content-disposition'.length +
+        'attachment; filename="jobs.csv"'.length +
         ENTRY_OVERHEAD_BYTES,
     );
     expect([entry.freshUntil, entry.staleUntil]).toEqual([31_000, 331_000]);
