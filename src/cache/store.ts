@@ -308,9 +308,13 @@ export class ResponseCache {
     return this.#purge((entry) => entry.tokenHash === tokenHash);
   }
 
-  /** Drops every entry whose path starts with `prefix`, for all tokens; returns how many. */
+  /**
+   * Drops every entry whose path starts with `prefix`, for all tokens, ignoring case as VSPC's routes
+   * do (a write to `.../Jobs/{id}` changes `.../jobs`); returns how many.
+   */
   purgePrefix(prefix: string): number {
-    return this.#purge((entry) => entry.path.startsWith(prefix));
+    const lower = prefix.toLowerCase();
+    return this.#purge((entry) => entry.path.toLowerCase().startsWith(lower));
   }
 
   /** Drops everything; returns how many entries. */

@@ -65,6 +65,17 @@ describe('invalidation, admin purge and the byte bounds', () => {
     expect(await status(`${COMPANIES}?limit=1`)).toMatch(/^vspc-proxy; hit/);
   });
 
+  it('a write to the same path in another case purges it too (VSPC ignores case in paths)', async () => {
+    await start({});
+    await get(`${JOBS}?limit=1`).expect(200);
+    await request(server.url)
+      .patch(`${JOBS.toUpperCase().replace('/API/V3', '/api/v3')}/${JOB_UID}`)
+      .set('Authorization', 'Bearer user-token-a')
+      .send([{ op: 'replace', path: '/isEnabled', value: false }])
+      .expect(200);
+    expect(await status(`${JOBS}?limit=1`)).toBe('vspc-proxy; fwd=miss; stored');
+  });
+
   it('a failed write purges nothing', async () => {
     await start({});
     await get(`${JOBS}?limit=1`).expect(200);
