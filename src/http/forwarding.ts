@@ -55,5 +55,5 @@ export function rewriteLocation(location: string, upstreamOrigin: string): strin
   } catch {
     return location;
   }
-  return url.origin === upstreamOrigin ? `${url.pathname}${url.search}` : location;
+  return url.origin === upstreamOrigin ? `${url.pathname}${url.search}${url.hash}` : location;
 }

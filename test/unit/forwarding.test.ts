@@ -78,6 +78,9 @@ describe('rewriteLocation', () => {
     expect(rewriteLocation('https://vspc:1280/api/v3/asyncActions/1?x=2', 'https://vspc:1280')).toBe(
       '/api/v3/asyncActions/1?x=2',
     );
+    expect(rewriteLocation('https://vspc:1280/api/v3/asyncActions/1?x=2#part', 'https://vspc:1280')).toBe(
+      '/api/v3/asyncActions/1?x=2#part',
+    );
   });
   it('leaves other origins and relative references alone', () => {
     expect(rewriteLocation('https://other/api', 'https://vspc:1280')).toBe('https://other/api');
