@@ -9,6 +9,7 @@ import { logFieldsOf } from './access-log.js';
 import { TOKEN_PATH, instanceOf, readApiRequest, requestIdOf, type ApiRequest } from './api-request.js';
 import { rewriteLocation } from './forwarding.js';
 import { sendProblem } from './problems.js';
+import { splitTarget } from './target.js';
 
 export interface ProxyDeps {
   upstream: UpstreamClient;
@@ -44,7 +45,7 @@ export async function forwardAlone(
     if (
       request.tokenHash !== undefined &&
       revokesToken(answer.status, request.method) &&
-      pathOf(request.target) !== TOKEN_PATH
+      splitTarget(request.target).path !== TOKEN_PATH
     )
       fields.cachePurged = deps.cache.purgeToken(request.tokenHash);
     return answer;
@@ -154,12 +155,6 @@ export function sendUpstreamAnswer(
   }
   res.setHeader('Content-Length', answer.body.length);
   res.end(answer.body);
-}
-
-/** The path of a request target (without its query). */
-function pathOf(target: string): string {
-  const queryStart = target.indexOf('?');
-  return queryStart === -1 ? target : target.slice(0, queryStart);
 }
 
 /** Milliseconds to three decimals, for logs. */

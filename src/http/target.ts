@@ -3,6 +3,17 @@ export const API_PREFIX = '/api/v3';
 
 export type TargetCheck = { ok: true; path: string; search: string } | { ok: false; detail: string };
 
+/**
+ * A request target split at its first `?`: the raw path, and the raw query with its `?` (`''` when
+ * there is none). A later `?` belongs to the query. Pure.
+ */
+export function splitTarget(rawUrl: string): { path: string; search: string } {
+  const queryStart = rawUrl.indexOf('?');
+  return queryStart === -1
+    ? { path: rawUrl, search: '' }
+    : { path: rawUrl.slice(0, queryStart), search: rawUrl.slice(queryStart) };
+}
+
 // Control characters, NUL included, have no place in a path segment.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -21,9 +32,7 @@ const ALREADY_NORMAL = /^(?:\/[A-Za-z0-9_~:@!$&'()*+,;=-][A-Za-z0-9._~:@!$&'()*+
 export function normaliseTarget(rawUrl: string): TargetCheck {
   if (!rawUrl.startsWith('/'))
     return { ok: false, detail: 'Only path-absolute request targets are accepted.' };
-  const queryStart = rawUrl.indexOf('?');
-  const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
-  const search = queryStart === -1 ? '' : rawUrl.slice(queryStart);
+  const { path: rawPath, search } = splitTarget(rawUrl);
   if (ALREADY_NORMAL.test(rawPath)) return { ok: true, path: rawPath, search };
   if (rawPath.includes('\\')) return { ok: false, detail: 'Backslashes are not allowed in the path.' };
   const kept: string[] = [];

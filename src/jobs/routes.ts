@@ -18,6 +18,7 @@ import { instanceOf, requestIdOf } from '../http/api-request.js';
 import { upstreamHeaders } from '../http/forwarding.js';
 import { roundMs } from '../http/proxy.js';
 import { sendProblem, type ProblemCode } from '../http/problems.js';
+import { splitTarget } from '../http/target.js';
 import type { Priority, UpstreamClient } from '../upstream/client.js';
 import { UpstreamError, problemForFailure, retryHeadersFor } from '../upstream/errors.js';
 import { problemForVspcAnswer } from './errors.js';
@@ -288,9 +289,8 @@ export function createJobsRouter(deps: JobsDeps): Router {
   router.get(BASE_PATH, (req, res) => {
     const token = requireToken(req, res);
     if (token === null) return;
-    // Everything after the first `?`: a second one is part of a name or value (`limit=10?x=1` is a bad limit).
-    const queryStart = req.originalUrl.indexOf('?');
-    const rawQuery = queryStart === -1 ? '' : req.originalUrl.slice(queryStart + 1);
+    // A second `?` is part of a name or value (`limit=10?x=1` is a bad limit).
+    const rawQuery = splitTarget(req.originalUrl).search.slice(1);
     const parsed = parseJobsQuery(rawQuery);
     if (!parsed.ok) {
       return sendProblem(res, 'invalid-parameters', parsed.errors.map((error) => error.message).join(' '), {

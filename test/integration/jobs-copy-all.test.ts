@@ -179,55 +179,49 @@ describe('/jobs/copy against a VSPC that answers at most 100 jobs per call', () 
 });
 
 describe('/jobs/copy against a VSPC that answers too few jobs per call for JOBS_WINDOW', () => {
-  it('answers 502 naming the fix after the first read, rather than a short page', async () => {
-    const capped = await pagedVspc({ total: JOBS, perCall: 20 });
-    const proxy = buildProxy(capped.url);
+  /** A proxy (with `env`) over a VSPC of 1,000 jobs answering at most `perCall` per call; both stopped after `use`. */
+  async function overCappedVspc(
+    perCall: number,
+    env: Record<string, string>,
+    use: (proxy: TestProxy, vspc: ScriptedUpstream) => Promise<void>,
+  ): Promise<void> {
+    const vspc = await pagedVspc({ total: JOBS, perCall });
+    const proxy = buildProxy(vspc.url, env);
     try {
-      const refused = await request(proxy.app)
-        .get('/jobs/copy?limit=10')
-        .set('Authorization', 'Bearer tok-capped-20')
-        .expect(502);
+      await use(proxy, vspc);
+    } finally {
+      proxy.close();
+      await vspc.close();
+    }
+  }
+  const getAs = (proxy: TestProxy, path: string) =>
+    request(proxy.app).get(path).set('Authorization', 'Bearer tok-capped');
+
+  it('answers 502 naming the fix after the first read, rather than a short page', async () => {
+    await overCappedVspc(20, {}, async (proxy, capped) => {
+      const refused = await getAs(proxy, '/jobs/copy?limit=10').expect(502);
       expect(capped.calls).toHaveLength(1); // its answer already tells: 20 of 1,000
       expect(refused.body.code).toBe('upstream-error');
       expect(refused.body.detail).toBe(
         'VSPC answers at most 20 jobs per call, too few to fill a window of 500 in 20 calls; set JOBS_WINDOW to 400 or less.',
       );
       validateProxyResponse('GET', '/jobs/copy', refused.status, refused.body);
-    } finally {
-      proxy.close();
-      await capped.close();
-    }
+    });
   });
 
   it('with JOBS_WINDOW as the 502 says, pages fully', async () => {
-    const capped = await pagedVspc({ total: JOBS, perCall: 20 });
-    const proxy = buildProxy(capped.url, { JOBS_WINDOW: '400' });
-    try {
-      const page = await request(proxy.app)
-        .get('/jobs/copy?offset=30&limit=50')
-        .set('Authorization', 'Bearer tok-capped-20')
-        .expect(200);
+    await overCappedVspc(20, { JOBS_WINDOW: '400' }, async (proxy, capped) => {
+      const page = await getAs(proxy, '/jobs/copy?offset=30&limit=50').expect(200);
       expect(idsOf(page.body)).toEqual(uidsFrom(30, 50));
       expect(capped.calls).toHaveLength(20); // the window's first read and 19 follow-ups
-    } finally {
-      proxy.close();
-      await capped.close();
-    }
+    });
   });
 
   it('at exactly 25 per call (20 calls fill a window of 500), pages fully', async () => {
-    const capped = await pagedVspc({ total: JOBS, perCall: 25 });
-    const proxy = buildProxy(capped.url);
-    try {
-      const page = await request(proxy.app)
-        .get('/jobs/copy?offset=480&limit=20')
-        .set('Authorization', 'Bearer tok-capped-25')
-        .expect(200);
+    await overCappedVspc(25, {}, async (proxy, capped) => {
+      const page = await getAs(proxy, '/jobs/copy?offset=480&limit=20').expect(200);
       expect(idsOf(page.body)).toEqual(uidsFrom(480, 20));
       expect(capped.calls).toHaveLength(20);
-    } finally {
-      proxy.close();
-      await capped.close();
-    }
+    });
   });
 });
