@@ -14,8 +14,8 @@ import addFormatsModule from 'ajv-formats';
  * because the whole converted document is added to ajv under {@link DOCUMENT_ID}.
  */
 
-/** Where the shared VSPC documents live: `shared/` beside the repository; tests run from the repository root. */
-export const OPENAPI_PATH = path.resolve(process.cwd(), '../shared/vspc/openapi-3.6-subset.json');
+/** The VSPC schema subset copied into the repository (test/fixtures/vspc/README.md says from where); tests run from the repository root. */
+export const OPENAPI_PATH = path.resolve(process.cwd(), 'test/fixtures/vspc/openapi-3.6-subset.json');
 
 const DOCUMENT_ID = 'https://vspc.invalid/openapi-3.6-subset.json';
 

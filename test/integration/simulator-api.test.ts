@@ -12,7 +12,7 @@ import {
 const COPY_JOBS = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs';
 const JOBS = '/api/v3/infrastructure/backupServers/jobs';
 const NAME = '_embedded.backupServerJob.name';
-const SEED_EXAMPLE_PATH = path.resolve(process.cwd(), '../shared/vspc/seed-example.json');
+const SEED_EXAMPLE_PATH = path.resolve(process.cwd(), 'test/fixtures/vspc/seed-example.json');
 
 interface CopyJobBody {
   instanceUid: string;

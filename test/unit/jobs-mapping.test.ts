@@ -8,7 +8,9 @@ import { linkParameters, parseJobsQuery } from '../../src/jobs/params.js';
 import { vspcWindowQuery } from '../../src/jobs/vspc-query.js';
 import type { UpstreamResponse } from '../../src/upstream/client.js';
 
-const seed = JSON.parse(readFileSync(resolve(process.cwd(), '../shared/vspc/seed-example.json'), 'utf8')) as {
+const seed = JSON.parse(
+  readFileSync(resolve(process.cwd(), 'test/fixtures/vspc/seed-example.json'), 'utf8'),
+) as {
   data: Array<Record<string, unknown>>;
 };
 const serverJob = {
