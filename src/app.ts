@@ -5,9 +5,11 @@ import type { Logger } from 'pino';
 import { bearerToken, createTokenHasher, type TokenHasher } from './cache/key.js';
 import { ResponseCache } from './cache/store.js';
 import type { Config } from './config.js';
-import { createAccessLog } from './http/access-log.js';
+import { createAccessLog, logFieldsOf } from './http/access-log.js';
+import { addressLimitKey } from './http/client-address.js';
+import { createUnverifiedTokenBudget, type UnverifiedTokenBudget } from './http/unverified-tokens.js';
 import { createAdminCachePurge, createAdminCacheStats, createAdminGuard } from './http/admin.js';
-import { instanceOf, requestIdOf } from './http/api-request.js';
+import { TOKEN_PATH, instanceOf, requestIdOf } from './http/api-request.js';
 import { createCachedGetHandler } from './http/cached-get.js';
 import { createCors } from './http/cors.js';
 import { createDocsRouter } from './http/docs.js';
@@ -16,7 +18,7 @@ import { sendProblem } from './http/problems.js';
 import { apiGate, createProxyHandler } from './http/proxy.js';
 import { createJobsRouter } from './jobs/routes.js';
 import { createBaseHeaders } from './http/security-headers.js';
-import { API_PREFIX, normaliseTarget } from './http/target.js';
+import { API_PREFIX, normaliseTarget, splitTarget } from './http/target.js';
 import {
   callerKey,
   clientAddress,
@@ -27,7 +29,7 @@ import {
   type RateLimiter,
 } from './http/rate-limit.js';
 import { createMetrics, createMetricsHandler, type Metrics } from './metrics.js';
-import { createUpstreamClient, upstreamOptionsFrom } from './upstream/client.js';
+import { createUpstreamClient, upstreamOptionsFrom, type UpstreamClient } from './upstream/client.js';
 import { UpstreamShield, type BreakerState } from './upstream/shield.js';
 
 /** Everything the app needs, built by `main.ts` (or by a test). */
@@ -40,6 +42,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Per-caller token buckets; `null` when `RATE_LIMIT_RPS=0`. */
   rateLimiter: RateLimiter | null;
+  /** Per-address budget of tokens VSPC has not accepted; `null` when `AUTH_FAILURES_BURST=0`. */
+  unverifiedTokens: UnverifiedTokenBudget | null;
   /** Token HMAC for cache keys; built from `CACHE_KEY_SECRET` by default. */
   hashToken: TokenHasher;
   /** Clock in ms; tests inject one. */
@@ -56,7 +60,7 @@ const API_PATH_START = `${API_PREFIX}/`;
  * under `/api/v3/` then go to the cache handler directly (no Express on the hit path), the rest to Express.
  */
 export function createApp(deps: AppDeps): RequestListener {
-  const { config, logger, upstream, cache, metrics, rateLimiter } = deps;
+  const { config, logger, upstream, cache, metrics, rateLimiter, unverifiedTokens } = deps;
   const now = deps.now ?? Date.now;
   const accessLog = createAccessLog(logger, metrics);
   const base = createBaseHeaders();
@@ -74,10 +78,36 @@ export function createApp(deps: AppDeps): RequestListener {
     const isApi = url.startsWith(API_PATH_START);
     let tokenHash: string | null = null;
     let rateHeaders: string[] | null = null;
-    if (rateLimiter !== null && (isApi || isRateLimitedRoute(url))) {
-      const token = bearerToken(req.headers.authorization);
-      tokenHash = token === null ? null : deps.hashToken(token);
-      const decision = rateLimiter.take(callerKey(tokenHash, clientAddress(req, trust)));
+    const guarded = isApi || isRateLimitedRoute(url);
+    // The token endpoint reads no bearer token: its callers are counted by address.
+    const bearer = guarded && !isTokenEndpoint(url) ? bearerToken(req.headers.authorization) : null;
+    if (bearer !== null && (rateLimiter !== null || unverifiedTokens !== null))
+      tokenHash = deps.hashToken(bearer);
+    const address = guarded ? clientAddress(req, trust) : '';
+    if (tokenHash !== null && unverifiedTokens !== null) {
+      const hash = tokenHash;
+      const trial = unverifiedTokens.begin(addressLimitKey(address), hash);
+      if (trial !== null && !trial.allowed) {
+        metrics.rateLimited();
+        base.apply(res, requestId);
+        cors(req, res);
+        return sendProblem(
+          res,
+          'auth-rate-limited',
+          `VSPC refused more than AUTH_FAILURES_BURST (${unverifiedTokens.burst}) tokens from this address, ` +
+            `or more than AUTH_FAILURES_PER_MIN (${unverifiedTokens.perMinute}) a minute since; tokens VSPC ` +
+            `accepted still work. Retry after ${trial.retryAfterS} s.`,
+          { instance: instanceOf(req), requestId, headers: { 'Retry-After': String(trial.retryAfterS) } },
+        );
+      }
+      res.once('close', () => {
+        const status = upstreamStatusOf(res);
+        if (trial !== null) trial.settle(status);
+        else if (status === UNAUTHORIZED) unverifiedTokens.forget(hash);
+      });
+    }
+    if (rateLimiter !== null && guarded) {
+      const decision = rateLimiter.take(callerKey(tokenHash, address));
       rateHeaders = ['RateLimit-Policy', rateLimiter.policyField, 'RateLimit', rateLimitField(decision)];
       if (!decision.allowed) {
         metrics.rateLimited();
@@ -114,6 +144,18 @@ function isRateLimitedRoute(url: string): boolean {
 }
 
 const JOBS_PATH = '/jobs/copy';
+const UNAUTHORIZED = 401;
+
+/** True for the token endpoint, whose callers send credentials in the body, not a bearer token. */
+function isTokenEndpoint(url: string): boolean {
+  return splitTarget(url).path.toLowerCase() === TOKEN_PATH.toLowerCase();
+}
+
+/** What VSPC answered the request, when it was asked and answered. */
+function upstreamStatusOf(res: ServerResponse): number | undefined {
+  const status = logFieldsOf(res).upstreamStatus;
+  return typeof status === 'number' ? status : undefined;
+}
 
 /** The `breaker_state` gauge's encoding. */
 const BREAKER_GAUGE: Readonly<Record<BreakerState, 0 | 1 | 2>> = { closed: 0, open: 1, 'half-open': 2 };
@@ -139,11 +181,14 @@ export function createAppDeps(
     random?: () => number;
     /** Frees dropped cache entries' memory (`global.gc` under `node --expose-gc`); see {@link ResponseCache}. */
     reclaimMemory?: () => void;
+    /** The client the shield sends calls with; an HTTP client for `origin` when not given (tests inject one). */
+    transport?: UpstreamClient;
   },
 ): AppDeps {
   const now = options.now ?? Date.now;
   const metrics = options.metrics ?? createMetrics({ defaultMetrics: false });
-  const client = createUpstreamClient(upstreamOptionsFrom(config, options.origin, options.userAgent));
+  const client =
+    options.transport ?? createUpstreamClient(upstreamOptionsFrom(config, options.origin, options.userAgent));
   const upstream = new UpstreamShield(client, {
     maxConcurrency: config.upstreamMaxConcurrency,
     maxConcurrencyPerToken: config.upstreamMaxConcurrencyPerToken,
@@ -185,6 +230,12 @@ export function createAppDeps(
     burst: config.rateLimitBurst,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const unverifiedTokens = createUnverifiedTokenBudget({
+    burst: config.authFailuresBurst,
+    perMinute: config.authFailuresPerMin,
+    isVouchedFor: (tokenHash) => cache.holdsToken(tokenHash),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   return {
     config,
     logger: options.logger,
@@ -192,6 +243,7 @@ export function createAppDeps(
     cache,
     metrics,
     rateLimiter,
+    unverifiedTokens,
     hashToken,
     now,
     ...(options.isStopping === undefined ? {} : { isStopping: options.isStopping }),

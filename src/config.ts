@@ -57,6 +57,10 @@ export interface Config {
   readonly rateLimitBurst: number;
   /** Express's `trust proxy` setting: which proxies' `X-Forwarded-For` names the client. */
   readonly trustProxy: TrustProxy;
+  /** Tokens VSPC has not accepted that one client address may try at once; 0 turns the budget off. */
+  readonly authFailuresBurst: number;
+  /** How many more such tokens it may try per minute once that is spent. */
+  readonly authFailuresPerMin: number;
   /** Bearer token for `GET /metrics`; `null`: the metrics are open. */
   readonly metricsToken: string | null;
   /** Byte bound of the response cache (bodies, headers, keys, overhead). */
@@ -352,6 +356,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     rateLimitRps: integer(raw, 'RATE_LIMIT_RPS', 0, MAX_RATE),
     rateLimitBurst: integer(raw, 'RATE_LIMIT_BURST', 1, MAX_RATE),
     trustProxy: trustProxy(raw),
+    authFailuresBurst: integer(raw, 'AUTH_FAILURES_BURST', 0, MAX_RATE),
+    authFailuresPerMin: integer(raw, 'AUTH_FAILURES_PER_MIN', 1, MAX_RATE),
     metricsToken: secret(raw, 'METRICS_TOKEN', MIN_SECRET_LENGTH),
     cacheMaxBytes,
     cacheMaxEntryBytes,

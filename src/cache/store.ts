@@ -95,6 +95,14 @@ export class ResponseCache {
    * and whose data it reads (a purge must find loads, which the LRU does not list).
    */
   readonly #inflight = new Map<string, InflightLoad>();
+  /**
+   * The keys of each token's entries, and of each (lower-cased) path's: a purge costs what it drops,
+   * never a walk over the whole cache (a VSPC 401 to a made-up token purges nothing, in O(1)).
+   * Every key holds its token hash and path, so deleting a key listed here is always right; the LRU's
+   * `onInsert`/`dispose` keep the lists in step with it.
+   */
+  readonly #byToken = new KeyIndex();
+  readonly #byPath = new KeyIndex();
   /** Bytes dropped since the last reclaim, whether one is scheduled, and when the next may run. */
   #droppedBytes = 0;
   #reclaimDue = false;
@@ -118,6 +126,11 @@ export class ResponseCache {
       // A load whose key is purged (or evicted) goes on for the callers waiting on it; it stores nothing.
       ignoreFetchAbort: true,
       fetchMethod: (key, stale, { context }) => this.#load(key, stale, context),
+      onInsert: (entry, key) => {
+        this.#byToken.add(entry.tokenHash, key);
+        this.#byPath.add(entry.path.toLowerCase(), key);
+      },
+      dispose: (entry, key) => this.#unindex(key, entry),
       ...(reclaim === undefined
         ? {}
         : { disposeAfter: (entry: CachedAnswer) => this.#dropped(entry, reclaim) }),
@@ -303,46 +316,67 @@ export class ResponseCache {
     throw new UncacheableAnswer(answer);
   }
 
-  /** Drops every entry of one token; returns how many. */
+  /** Drops every entry of one token; returns how many. Costs what the token holds. */
   purgeToken(tokenHash: string): number {
-    return this.#purge((entry) => entry.tokenHash === tokenHash);
+    return this.#drop([...this.#byToken.keysOf(tokenHash)], (load) => load.tokenHash === tokenHash);
   }
 
   /**
    * Drops every entry whose path starts with `prefix`, for all tokens, ignoring case as VSPC's routes
-   * do (a write to `.../Jobs/{id}` changes `.../jobs`); returns how many.
+   * do (a write to `.../Jobs/{id}` changes `.../jobs`); returns how many. Walks the distinct paths
+   * cached, not the entries.
    */
   purgePrefix(prefix: string): number {
     const lower = prefix.toLowerCase();
-    return this.#purge((entry) => entry.path.toLowerCase().startsWith(lower));
+    const keys: string[] = [];
+    for (const [path, pathKeys] of this.#byPath.lists()) if (path.startsWith(lower)) keys.push(...pathKeys);
+    return this.#drop(keys, (load) => load.path.toLowerCase().startsWith(lower));
   }
 
   /** Drops everything; returns how many entries. */
   purgeAll(): number {
-    return this.#purge(() => true);
+    return this.#drop([...this.#byToken.allKeys()], () => true);
+  }
+
+  /** True when the token has entries (VSPC accepted it for them). */
+  holdsToken(tokenHash: string): boolean {
+    return this.#byToken.has(tokenHash);
   }
 
   /**
-   * Drops the matching entries, and detaches the matching loads in flight (the LRU does not list
+   * Drops the entries under `keys`, and detaches the matching loads in flight (the LRU does not list
    * them): their callers still get VSPC's answer, but it is not stored, a stale copy being refreshed
-   * is served no more, and the next request for the key asks VSPC again. Returns how many entries
-   * (stale copies included) were dropped.
+   * is served no more, and the next request for the key asks VSPC again. Returns how many servable
+   * entries (stale copies included) were dropped.
    */
-  #purge(matches: (data: { path: string; tokenHash: string }) => boolean): number {
-    // Entries past their stale window are not listed either: they go first, whatever they match.
-    this.#lru.purgeStale();
+  #drop(keys: readonly string[], loadMatches: (load: InflightLoad) => boolean): number {
+    const now = this.#now();
     const doomed = new Set<string>();
-    for (const [key, entry] of this.#lru.entries()) if (matches(entry)) doomed.add(key);
-    let count = doomed.size;
-    for (const [key, load] of this.#inflight) {
-      if (!matches(load)) continue;
-      load.detached = true;
-      if (doomed.has(key)) continue;
-      if (this.#lru.peek(key, { allowStale: true }) !== undefined) count += 1;
+    let count = 0;
+    const doom = (key: string): void => {
+      if (doomed.has(key)) return;
       doomed.add(key);
+      const entry = this.#lru.peek(key, { allowStale: true });
+      if (entry !== undefined && now < entry.staleUntil) count += 1;
+    };
+    for (const key of keys) doom(key);
+    for (const [key, load] of this.#inflight) {
+      if (!loadMatches(load)) continue;
+      load.detached = true;
+      doom(key);
     }
-    for (const key of doomed) this.#lru.delete(key);
+    for (const key of doomed) {
+      const entry = this.#lru.peek(key, { allowStale: true });
+      this.#lru.delete(key);
+      // A key whose value is a refresh in flight is deleted without `dispose` of its stale entry.
+      if (entry !== undefined) this.#unindex(key, entry);
+    }
     return count;
+  }
+
+  #unindex(key: string, entry: CachedAnswer): void {
+    this.#byToken.delete(entry.tokenHash, key);
+    this.#byPath.delete(entry.path.toLowerCase(), key);
   }
 
   /** Entry count and the bytes the LRU accounts for. */
@@ -350,3 +384,39 @@ export class ResponseCache {
     return { entries: this.#lru.size, bytes: this.#lru.calculatedSize, maxBytes: this.#options.maxBytes };
   }
 }
+
+/** Sets of cache keys by a part of them (a token hash, a path); an empty set goes at once. */
+class KeyIndex {
+  readonly #lists = new Map<string, Set<string>>();
+
+  add(part: string, key: string): void {
+    const keys = this.#lists.get(part);
+    if (keys === undefined) this.#lists.set(part, new Set([key]));
+    else keys.add(key);
+  }
+
+  delete(part: string, key: string): void {
+    const keys = this.#lists.get(part);
+    if (keys === undefined) return;
+    keys.delete(key);
+    if (keys.size === 0) this.#lists.delete(part);
+  }
+
+  has(part: string): boolean {
+    return this.#lists.has(part);
+  }
+
+  keysOf(part: string): ReadonlySet<string> {
+    return this.#lists.get(part) ?? EMPTY_KEYS;
+  }
+
+  lists(): IterableIterator<[string, Set<string>]> {
+    return this.#lists.entries();
+  }
+
+  *allKeys(): Generator<string> {
+    for (const keys of this.#lists.values()) yield* keys;
+  }
+}
+
+const EMPTY_KEYS: ReadonlySet<string> = new Set();

@@ -367,6 +367,19 @@ const SINGLE_PROBLEM_RESPONSES = {
     instance: '/jobs/copy',
     headers: ['Retry-After', ...LIMITED],
   }),
+  AuthRateLimited: problemResponse({
+    description:
+      'VSPC refused too many bearer tokens from this client address (`auth-rate-limited`): more than ' +
+      '`AUTH_FAILURES_BURST` at once or more than `AUTH_FAILURES_PER_MIN` a minute. Refused without asking VSPC, ' +
+      'for tokens VSPC has not accepted only; retry after `Retry-After`.',
+    code: 'auth-rate-limited',
+    summary: 'Too many refused tokens from this address',
+    detail:
+      'VSPC refused more than AUTH_FAILURES_BURST (20) tokens from this address, or more than ' +
+      'AUTH_FAILURES_PER_MIN (10) a minute since; tokens VSPC accepted still work. Retry after 6 s.',
+    instance: '/jobs/copy',
+    headers: ['Retry-After'],
+  }),
   Throttled: problemResponse({
     description:
       'VSPC is throttling this token (`upstream-throttled`). Either VSPC answered 429: the jobs endpoints ' +
@@ -504,7 +517,7 @@ const SINGLE_PROBLEM_RESPONSES = {
 };
 
 /** Two causes of 429 on a rate-limited operation. */
-const TOO_MANY_REQUESTS = 'Too many requests, for one of two reasons:';
+const TOO_MANY_REQUESTS = 'Too many requests, for one of three reasons:';
 /** The shield's causes of 503. */
 const SHIELD_REFUSED = "vspc-proxy's shield refused the call to VSPC:";
 
@@ -514,6 +527,7 @@ const PROBLEM_RESPONSES = {
   TooManyRequests: sameStatus(
     TOO_MANY_REQUESTS,
     SINGLE_PROBLEM_RESPONSES.RateLimited,
+    SINGLE_PROBLEM_RESPONSES.AuthRateLimited,
     SINGLE_PROBLEM_RESPONSES.Throttled,
   ),
   ServiceUnavailable: sameStatus(

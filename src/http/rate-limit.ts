@@ -24,7 +24,10 @@ const DEFAULT_MAX_CALLERS = 100_000;
 export const RATE_LIMIT_POLICY_NAME = 'default';
 
 export interface RateLimiterOptions {
-  /** Sustained rate, in requests per second, that refills each caller's bucket (`RATE_LIMIT_RPS`); 0 disables. */
+  /**
+   * Sustained rate, in requests per second, that refills each caller's bucket (`RATE_LIMIT_RPS`); 0 disables.
+   * A fraction is a slower refill (1/6: one request every six seconds).
+   */
   readonly rps: number;
   /** Bucket size in requests (`RATE_LIMIT_BURST`), ≥ 1: what an idle caller may send at once. */
   readonly burst: number;
@@ -59,6 +62,8 @@ export interface RateLimiter {
   callerCount(): number;
   /** Spends one token of `callerKey`'s bucket if it has one; a caller not seen before starts with a full bucket. */
   take(callerKey: string): RateDecision;
+  /** Gives back the token one allowed {@link take} spent (the request turned out not to count). */
+  refund(callerKey: string): void;
 }
 
 interface Bucket {
@@ -126,6 +131,15 @@ class TokenBucketLimiter implements RateLimiter {
       resetS: this.secondsToRefill(this.capacityMillitokens - bucket.levelMillitokens),
       retryAfterS: Math.max(1, this.secondsToRefill(REQUEST_COST_MILLITOKENS - bucket.levelMillitokens)),
     };
+  }
+
+  refund(callerKey: string): void {
+    const bucket = this.buckets.get(callerKey);
+    if (bucket === undefined) return; // forgotten: it is full again
+    bucket.levelMillitokens = Math.min(
+      this.capacityMillitokens,
+      bucket.levelMillitokens + REQUEST_COST_MILLITOKENS,
+    );
   }
 
   private secondsToRefill(missingMillitokens: number): number {

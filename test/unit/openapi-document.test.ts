@@ -580,6 +580,7 @@ describe('the shield and the rate limit in the document', () => {
     for (const path of ['/jobs/copy', '/jobs/copy/{id}']) {
       expect(exampleCodes(responseAt(path, 'get', '429'))).toEqual({
         'rate-limited': 'rate-limited',
+        'auth-rate-limited': 'auth-rate-limited',
         'upstream-throttled': 'upstream-throttled',
         'upstream-throttled-hold': 'upstream-throttled',
       });
