@@ -36,7 +36,7 @@ const SHIELD_REASONS = ['throttled', 'queue-full', 'queue-timeout', 'breaker-ope
 const CACHE_OUTCOMES = ['hit', 'miss', 'stale', 'collapsed', 'bypass'] as const;
 
 export interface HerdDeps {
-  /** Starts the proxy (`node --expose-gc dist/main.js`, NODE_ENV=production) in front of `sim` with extra environment. */
+  /** Starts the proxy (`node dist/main.js`, NODE_ENV=production) in front of `sim` with extra environment. */
   startProxy(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }>;
   stop(child: ChildProcess): Promise<void>;
   /** GET on 127.0.0.1. */

@@ -15,7 +15,7 @@ const sim = await startSimulator();
 const token = sim.issueToken('admin').accessToken;
 const child = spawn(
   process.execPath,
-  ['--expose-gc', '--cpu-prof', '--cpu-prof-dir=profiles', 'dist/main.js'],
+  ['--cpu-prof', '--cpu-prof-dir=profiles', 'dist/main.js'],
   {
     env: {
       PATH: process.env.PATH ?? '',

@@ -3,7 +3,7 @@
  * loopback, every loop bounded. Prints a table and writes bench/results.json.
  *
  * Processes: this one (load generator + simulator, so its counters can be read), the proxy
- * (`node --expose-gc dist/main.js`, as `npm start` runs it, NODE_ENV=production, logs to /dev/null) and the bare server.
+ * (`node dist/main.js`, as `npm start` runs it, NODE_ENV=production, logs to /dev/null) and the bare server.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
@@ -121,7 +121,7 @@ async function startProxy(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--expose-gc', 'dist/main.js'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',

@@ -179,8 +179,6 @@ export function createAppDeps(
     metrics?: Metrics;
     /** 0 ≤ x < 1, for retry jitter; tests inject one. */
     random?: () => number;
-    /** Frees dropped cache entries' memory (`global.gc` under `node --expose-gc`); see {@link ResponseCache}. */
-    reclaimMemory?: () => void;
     /** The client the shield sends calls with; an HTTP client for `origin` when not given (tests inject one). */
     transport?: UpstreamClient;
   },
@@ -216,7 +214,6 @@ export function createAppDeps(
     staleMs: config.cacheStaleMs,
     now,
     logger: options.logger,
-    ...(options.reclaimMemory === undefined ? {} : { reclaim: options.reclaimMemory }),
   });
   metrics.setSources({
     cacheStats: () => cache.stats,

@@ -53,8 +53,6 @@ async function main(): Promise<void> {
   }
   const { origin, simulator } = await resolveUpstream(config);
   let stopping = false;
-  // `node --expose-gc` (npm start, the image): memory of dropped cache entries is freed as they go.
-  const gc = (globalThis as { gc?: () => void }).gc;
   const deps = createAppDeps(config, {
     origin,
     logger,
@@ -62,7 +60,6 @@ async function main(): Promise<void> {
     isStopping: () => stopping,
     // With Node's own process metrics (CPU, heap, event-loop lag), which tests leave out.
     metrics: createMetrics({ defaultMetrics: true }),
-    ...(gc === undefined ? {} : { reclaimMemory: () => gc() }),
   });
   const { upstream } = deps;
   const server = http.createServer(createApp(deps));
@@ -82,7 +79,6 @@ async function main(): Promise<void> {
         host: config.host,
         port,
         vspc: simulator === null ? origin : 'embedded simulator',
-        cacheMemoryReclaim: gc !== undefined,
       },
       'vspc-proxy listening',
     );

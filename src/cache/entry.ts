@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Bytes one entry costs beyond its body, key and header strings: the entry object, the Buffer
- * object, the LRU's bookkeeping slots. Measured by `npm run bench` (memory scenario).
+ * What one entry costs beyond its body and its strings, in bytes: the entry object, the LRU's slots
+ * and key map, the two index sets, V8's free space around them. Measured by the memory tests
+ * (`test/integration/cache-memory-bound.test.ts`); `docs/memory.md` has the figures.
  */
-export const ENTRY_OVERHEAD_BYTES = 480;
+export const ENTRY_OVERHEAD_BYTES = 1536;
+
+/**
+ * The share of a body's bytes an entry is charged on top of them: the free space V8's old generation
+ * keeps around strings of evicted entries until it compacts. Measured with 40 KB bodies.
+ */
+export const BODY_SLACK_SHARE = 0.25;
 
 /**
  * After a refresh of a stale entry failed, stale hits serve it without asking VSPC again for this
@@ -20,8 +27,12 @@ export interface CachedAnswer {
   readonly contentType: string | undefined;
   /** VSPC's other passed headers (`Content-Disposition`...), as name/value pairs for `writeHead`. */
   readonly headers: readonly string[];
-  /** Exact-size copy: never a slice of a larger socket buffer. */
-  readonly body: Buffer;
+  /**
+   * VSPC's bytes, one character per byte (a latin1 string): exact whatever the encoding, and held on
+   * V8's heap. A Buffer of its own would cost about 1 KB more per entry (its ArrayBuffer, backing
+   * store and malloc block), ten times a small body. {@link bodyText} decodes it; write it as latin1.
+   */
+  readonly body: string;
   /** Strong validator: a hash of the body. */
   readonly etag: string;
   readonly path: string;
@@ -40,6 +51,9 @@ export interface CachedAnswer {
   /** Clock time (ms) of that failure: the next refresh waits {@link STALE_REFRESH_RETRY_MS} after it. */
   refreshFailedAt?: number;
 }
+
+/** Empty `headers`, shared by every entry that has none. */
+const NO_HEADERS: readonly string[] = Object.freeze([]);
 
 export interface NewEntryFields {
   key: string;
@@ -60,28 +74,19 @@ export function etagOf(body: Buffer): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;
 }
 
-/** True when a Buffer is the whole of its own memory (not a slice of a socket or pool buffer). */
-function ownsItsMemory(buffer: Buffer): boolean {
-  return buffer.byteOffset === 0 && buffer.buffer.byteLength === buffer.length;
-}
-
-/** Builds a cache entry; the body is copied unless it already holds exactly its own bytes. */
+/** Builds a cache entry, holding the body as a latin1 string (see {@link CachedAnswer.body}). */
 export function createEntry(fields: NewEntryFields): CachedAnswer {
-  let body = fields.body;
-  if (!ownsItsMemory(body)) {
-    body = Buffer.allocUnsafeSlow(fields.body.length);
-    fields.body.copy(body);
-  }
-  const etag = etagOf(body);
+  const body = fields.body.toString('latin1');
+  const etag = etagOf(fields.body);
+  const headers = fields.headers.length === 0 ? NO_HEADERS : fields.headers;
   const stringBytes =
     fields.key.length +
-    fields.path.length +
     etag.length +
     (fields.contentType?.length ?? 0) +
-    fields.headers.reduce((sum, text) => sum + text.length, 0);
+    headers.reduce((sum, text) => sum + text.length, 0);
   return {
     contentType: fields.contentType,
-    headers: fields.headers,
+    headers,
     body,
     etag,
     path: fields.path,
@@ -89,9 +94,15 @@ export function createEntry(fields: NewEntryFields): CachedAnswer {
     storedAt: fields.now,
     freshUntil: fields.now + fields.ttlMs,
     staleUntil: fields.now + fields.ttlMs + fields.staleMs,
-    sizeBytes: body.length + stringBytes + ENTRY_OVERHEAD_BYTES,
+    sizeBytes: Math.ceil(body.length * (1 + BODY_SLACK_SHARE)) + stringBytes + ENTRY_OVERHEAD_BYTES,
     upstreamMs: fields.upstreamMs,
   };
+}
+
+/** An entry's body as text (VSPC's JSON is UTF-8): the stored string itself when it is all ASCII. Pure. */
+export function bodyText(entry: Pick<CachedAnswer, 'body'>): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(entry.body) ? Buffer.from(entry.body, 'latin1').toString('utf8') : entry.body;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
@@ -31,29 +30,11 @@ export interface ResponseCacheOptions {
   now?: () => number;
   /** Told about failed refreshes of stale entries (nobody waits for those). */
   logger?: Pick<Logger, 'warn'>;
-  /**
-   * Frees the memory of dropped entries now: `global.gc` under `node --expose-gc`. Without it a dropped
-   * body's memory waits for V8's own collection, which lets up to 64 MB of them pile up.
-   */
-  reclaim?: () => void;
-  /** Bytes of dropped entries (evicted, replaced, expired, purged) between two `reclaim` calls. */
-  reclaimEveryBytes?: number;
-  /**
-   * Most of the time `reclaim` may take (default {@link RECLAIM_MAX_TIME_SHARE}): each is a full,
-   * stop-the-world collection, so after one that took `d` ms the next waits `d × (1 / share − 1)` ms.
-   */
-  reclaimMaxTimeShare?: number;
-}
-
-/** Reclaims take at most a tenth of the time: after a 15 ms collection, the next waits 135 ms. */
-export const RECLAIM_MAX_TIME_SHARE = 0.1;
-
-/** By default, `reclaim` runs once an eighth of the bound (at least 1 MiB) has been dropped. */
-export function defaultReclaimEveryBytes(maxBytes: number): number {
-  return Math.max(Math.floor(maxBytes / 8), 2 ** 20);
 }
 
 const TOO_MANY_REQUESTS = 429;
+/** Distinct content types whose strings entries share; others get their own. */
+const MAX_INTERNED_CONTENT_TYPES = 64;
 
 /** Servable-stale entries are the LRU's fresh ones; lookups take them and leave the rest alone. */
 const LOOKUP_OPTIONS = { allowStale: true, noDeleteOnStaleGet: true } as const;
@@ -96,23 +77,16 @@ export class ResponseCache {
    */
   readonly #inflight = new Map<string, InflightLoad>();
   /**
-   * The keys of each token's entries, and of each (lower-cased) path's: a purge costs what it drops,
+   * The keys of each token's entries, and of each path's: a purge costs what it drops,
    * never a walk over the whole cache (a VSPC 401 to a made-up token purges nothing, in O(1)).
    * Every key holds its token hash and path, so deleting a key listed here is always right; the LRU's
    * `onInsert`/`dispose` keep the lists in step with it.
    */
   readonly #byToken = new KeyIndex();
+  readonly #contentTypes = new Map<string, string>();
   readonly #byPath = new KeyIndex();
-  /** Bytes dropped since the last reclaim, whether one is scheduled, and when the next may run. */
-  #droppedBytes = 0;
-  #reclaimDue = false;
-  #nextReclaimAt = -Infinity;
-  readonly #reclaimEveryBytes: number;
-
   constructor(options: ResponseCacheOptions) {
     this.#options = options;
-    this.#reclaimEveryBytes = options.reclaimEveryBytes ?? defaultReclaimEveryBytes(options.maxBytes);
-    const { reclaim } = options;
     this.#now = options.now ?? Date.now;
     this.#lru = new LRUCache<string, CachedAnswer, FetchContext>({
       maxSize: options.maxBytes,
@@ -128,42 +102,10 @@ export class ResponseCache {
       fetchMethod: (key, stale, { context }) => this.#load(key, stale, context),
       onInsert: (entry, key) => {
         this.#byToken.add(entry.tokenHash, key);
-        this.#byPath.add(entry.path.toLowerCase(), key);
+        this.#byPath.add(entry.path, key);
       },
       dispose: (entry, key) => this.#unindex(key, entry),
-      ...(reclaim === undefined
-        ? {}
-        : { disposeAfter: (entry: CachedAnswer) => this.#dropped(entry, reclaim) }),
     });
-  }
-
-  /**
-   * Counts a dropped entry's bytes; past `reclaimEveryBytes`, one reclaim runs after the current
-   * turn (never inside the LRU's own bookkeeping), or as soon as `reclaimMaxTimeShare` allows,
-   * freeing everything dropped until then.
-   */
-  #dropped(entry: CachedAnswer, reclaim: () => void): void {
-    this.#droppedBytes += entry.sizeBytes;
-    if (this.#reclaimDue || this.#droppedBytes < this.#reclaimEveryBytes) return;
-    this.#reclaimDue = true;
-    const run = (): void => {
-      // Node's timers count from the event loop's cached clock: one may fire a little early.
-      const earlyMs = this.#nextReclaimAt - performance.now();
-      if (earlyMs > 0) {
-        setTimeout(run, earlyMs).unref();
-        return;
-      }
-      this.#reclaimDue = false;
-      this.#droppedBytes = 0;
-      const started = performance.now();
-      reclaim();
-      const ended = performance.now();
-      const share = this.#options.reclaimMaxTimeShare ?? RECLAIM_MAX_TIME_SHARE;
-      this.#nextReclaimAt = ended + (ended - started) * (1 / share - 1);
-    };
-    const waitMs = this.#nextReclaimAt - performance.now();
-    if (waitMs <= 0) setImmediate(run);
-    else setTimeout(run, waitMs).unref();
   }
 
   /** The entry for `key` if it may still be served (fresh or within the stale window); never waits. */
@@ -282,13 +224,13 @@ export class ResponseCache {
     if (answer.status === 200 && answer.body.length <= this.#options.maxEntryBytes && !load.detached) {
       const entry = createEntry({
         key,
-        contentType: answer.headers['content-type'],
+        contentType: this.#internContentType(answer.headers['content-type']),
         headers: Object.entries(answer.headers).flatMap(([name, value]) =>
           name === 'content-type' || value === undefined ? [] : [name, value],
         ),
         body: answer.body,
-        path: context.path,
-        tokenHash: context.tokenHash,
+        path: this.#byPath.intern(context.path),
+        tokenHash: this.#byToken.intern(context.tokenHash),
         now: this.#now(),
         ttlMs: this.#options.ttlMs,
         staleMs: this.#options.staleMs,
@@ -328,14 +270,13 @@ export class ResponseCache {
    */
   purgePrefix(prefix: string): number {
     const lower = prefix.toLowerCase();
-    const keys: string[] = [];
-    for (const [path, pathKeys] of this.#byPath.lists()) if (path.startsWith(lower)) keys.push(...pathKeys);
-    return this.#drop(keys, (load) => load.path.toLowerCase().startsWith(lower));
+    const matches = (path: string): boolean => path.toLowerCase().startsWith(lower);
+    return this.#drop(this.#byPath.keysWhere(matches), (load) => matches(load.path));
   }
 
   /** Drops everything; returns how many entries. */
   purgeAll(): number {
-    return this.#drop([...this.#byToken.allKeys()], () => true);
+    return this.#drop(this.#byToken.keysWhere(() => true), () => true);
   }
 
   /** True when the token has entries (VSPC accepted it for them). */
@@ -374,9 +315,18 @@ export class ResponseCache {
     return count;
   }
 
+  /** One string per distinct content type (VSPC sends a handful), shared by the entries. */
+  #internContentType(value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    const known = this.#contentTypes.get(value);
+    if (known !== undefined) return known;
+    if (this.#contentTypes.size < MAX_INTERNED_CONTENT_TYPES) this.#contentTypes.set(value, value);
+    return value;
+  }
+
   #unindex(key: string, entry: CachedAnswer): void {
     this.#byToken.delete(entry.tokenHash, key);
-    this.#byPath.delete(entry.path.toLowerCase(), key);
+    this.#byPath.delete(entry.path, key);
   }
 
   /** Entry count and the bytes the LRU accounts for. */
@@ -385,37 +335,44 @@ export class ResponseCache {
   }
 }
 
-/** Sets of cache keys by a part of them (a token hash, a path); an empty set goes at once. */
+/**
+ * Sets of cache keys by a part of them (a token hash, a path); an empty set goes at once. It also
+ * interns the parts, so entries of one token (or path) share one string.
+ */
 class KeyIndex {
-  readonly #lists = new Map<string, Set<string>>();
+  readonly #lists = new Map<string, { readonly part: string; readonly keys: Set<string> }>();
 
   add(part: string, key: string): void {
-    const keys = this.#lists.get(part);
-    if (keys === undefined) this.#lists.set(part, new Set([key]));
-    else keys.add(key);
+    const list = this.#lists.get(part);
+    if (list === undefined) this.#lists.set(part, { part, keys: new Set([key]) });
+    else list.keys.add(key);
   }
 
   delete(part: string, key: string): void {
-    const keys = this.#lists.get(part);
-    if (keys === undefined) return;
-    keys.delete(key);
-    if (keys.size === 0) this.#lists.delete(part);
+    const list = this.#lists.get(part);
+    if (list === undefined) return;
+    list.keys.delete(key);
+    if (list.keys.size === 0) this.#lists.delete(part);
   }
 
   has(part: string): boolean {
     return this.#lists.has(part);
   }
 
+  /** The string already held for `part`, else `part` itself. */
+  intern(part: string): string {
+    return this.#lists.get(part)?.part ?? part;
+  }
+
   keysOf(part: string): ReadonlySet<string> {
-    return this.#lists.get(part) ?? EMPTY_KEYS;
+    return this.#lists.get(part)?.keys ?? EMPTY_KEYS;
   }
 
-  lists(): IterableIterator<[string, Set<string>]> {
-    return this.#lists.entries();
-  }
-
-  *allKeys(): Generator<string> {
-    for (const keys of this.#lists.values()) yield* keys;
+  /** Every key whose part satisfies `matches`. */
+  keysWhere(matches: (part: string) => boolean): string[] {
+    const keys: string[] = [];
+    for (const [part, list] of this.#lists) if (matches(part)) keys.push(...list.keys);
+    return keys;
   }
 }
 

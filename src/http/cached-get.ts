@@ -220,7 +220,8 @@ export function createCachedGetHandler(deps: CachedGetDeps) {
     // Headers given to writeHead as a list are not readable back: the access log takes the length from here.
     fields.bytes = entry.body.length;
     res.writeHead(200, headers);
-    res.end(req.method === 'HEAD' ? undefined : entry.body);
+    if (req.method === 'HEAD') res.end();
+    else res.end(entry.body, 'latin1');
   }
 }
 

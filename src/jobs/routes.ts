@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { etagOf, ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
+import { bodyText, etagOf, ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
 import { bearerToken, cacheKey, type TokenHasher } from '../cache/key.js';
 import {
   cacheStatus,
@@ -123,7 +123,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
           note(answer.status, answer.durationMs);
           if (revokesToken(answer.status)) deps.cache.purgeToken(tokenHash);
           if (answer.status !== 200) throw new UncacheableAnswer(answer);
-          return { body: parseVspcJson(answer.body), outcome: 'bypass', entry: null };
+          return { body: parseVspcJson(answer.body.toString('utf8')), outcome: 'bypass', entry: null };
         }
         const key = cacheKey({
           tokenHash,
@@ -147,7 +147,7 @@ export function createJobsRouter(deps: JobsDeps): Router {
         }
         const { entry, outcome } = read;
         if (outcome === 'miss' || outcome === 'refresh') note(200, entry.upstreamMs);
-        return { body: parseVspcJson(entry.body), outcome, entry };
+        return { body: parseVspcJson(bodyText(entry)), outcome, entry };
       },
     };
     return reader;
@@ -410,9 +410,9 @@ function uniqueJobs(items: Record<string, unknown>[]): Record<string, unknown>[]
 }
 
 /** VSPC's JSON body; a 200 that is not JSON is VSPC's failure, answered 502. */
-function parseVspcJson(body: Buffer): unknown {
+function parseVspcJson(text: string): unknown {
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new JobsProblem('upstream-error', 'VSPC answered 200 with a body that is not JSON.');
   }

@@ -52,15 +52,6 @@ describe('process start-up', () => {
     expect(warnings[0]).toContain('"level":"warn"');
   });
 
-  it.each([
-    ['with --expose-gc (npm start, the image)', { NODE_OPTIONS: '--expose-gc' }, true],
-    ['without it', {}, false],
-  ])('says at start whether it frees dropped cache entries at once: %s', async (_how, extra, reclaims) => {
-    const lines = await startAndStop({ VSPC_URL: 'http://127.0.0.1:1', ...extra });
-    const listening = lines.find((line) => line.includes('"msg":"vspc-proxy listening"'));
-    expect(JSON.parse(listening ?? '{}')).toMatchObject({ cacheMemoryReclaim: reclaims });
-  });
-
   it('serves the embedded simulator without VSPC_URL, keeps secrets out of its logs, and drains on SIGTERM', async () => {
     const proxy = spawnProxy({
       PORT: '0',

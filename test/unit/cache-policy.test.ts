@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { createEntry, etagOf, ifNoneMatchHits, ENTRY_OVERHEAD_BYTES } from '../../src/cache/entry.js';
+import {
+  BODY_SLACK_SHARE,
+  bodyText,
+  createEntry,
+  etagOf,
+  ifNoneMatchHits,
+  ENTRY_OVERHEAD_BYTES,
+} from '../../src/cache/entry.js';
 import {
   cacheStatus,
   invalidationPrefix,
@@ -120,7 +127,7 @@ describe('entries and validators', () => {
   ])('If-None-Match %p against "abc" → %s', (header, hits) =>
     expect(ifNoneMatchHits(header, '"abc"')).toBe(hits),
   );
-  it('copies the body into its own memory and counts body, strings and overhead', () => {
+  it('holds the body as a latin1 string of its exact bytes and counts body, slack, strings and overhead', () => {
     const socketBuffer = Buffer.alloc(65536);
     const slice = socketBuffer.subarray(100, 100 + body.length);
     body.copy(slice);
@@ -136,12 +143,12 @@ describe('entries and validators', () => {
       staleMs: 300_000,
       upstreamMs: 5,
     });
-    expect(entry.body.equals(body)).toBe(true);
-    expect(entry.body.buffer.byteLength).toBe(body.length);
+    expect(Buffer.from(entry.body, 'latin1').equals(body)).toBe(true);
+    expect(entry.body).toHaveLength(body.length);
+    expect(bodyText(entry)).toBe(body.toString('utf8'));
     expect(entry.sizeBytes).toBe(
-      body.length +
+      Math.ceil(body.length * (1 + BODY_SLACK_SHARE)) +
         100 +
-        '/api/v3/x'.length +
         entry.etag.length +
         'application/json'.length +
         'content-disposition'.length +

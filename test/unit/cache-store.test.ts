@@ -1,8 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { performance } from 'node:perf_hooks';
 import { STALE_REFRESH_RETRY_MS } from '../../src/cache/entry.js';
 import {
-  defaultReclaimEveryBytes,
   ResponseCache,
   type FetchContext,
   type FetchReport,
@@ -221,125 +219,7 @@ describe('ResponseCache: failed refreshes of stale entries', () => {
   });
 });
 
-describe('ResponseCache: memory of dropped entries', () => {
-  const BODY_BYTES = 10_000;
-  /** An upstream answering every call at once with a 200 body of BODY_BYTES. */
-  const instantUpstream: UpstreamClient = {
-    origin: 'http://vspc.invalid',
-    request: async () => ({ status: 200, headers: {}, body: Buffer.alloc(BODY_BYTES, 'x'), durationMs: 1 }),
-    close: () => undefined,
-  };
-  const contextFor = (tokenHash: string): FetchContext => ({
-    request: { method: 'GET', target: '/api/v3/x', headers: {}, tokenHash },
-    path: '/api/v3/x',
-    tokenHash,
-  });
 
-  /** A share of 1 never delays a reclaim: the counting tests see each one at the end of its turn. */
-  function reclaimingCache(reclaimEveryBytes: number, reclaimMs = 0, reclaimMaxTimeShare = 1) {
-    const reclaims: number[] = [];
-    const reclaimedAt: number[] = [];
-    const cache = new ResponseCache({
-      upstream: instantUpstream,
-      maxBytes: 100_000,
-      maxEntryBytes: 50_000,
-      ttlMs: TTL_MS,
-      staleMs: STALE_MS,
-      reclaim: () => {
-        reclaims.push(cache.stats.entries);
-        reclaimedAt.push(performance.now());
-        // A collection takes time: this one reclaimMs.
-        while (performance.now() - (reclaimedAt.at(-1) ?? 0) < reclaimMs);
-      },
-      reclaimEveryBytes,
-      reclaimMaxTimeShare,
-    });
-    return { cache, reclaims, reclaimedAt };
-  }
-
-  it('reclaims once per reclaimEveryBytes of evicted entries, after the turn that dropped them', async () => {
-    const { cache, reclaims } = reclaimingCache(30_000);
-    const fetchAll = async (from: number, to: number) => {
-      for (let index = from; index < to; index += 1) {
-        await cache.fetch(`key-${index}`, contextFor('token-a'), { forceRefresh: false });
-        await settle(); // one request per turn, as on a server
-      }
-    };
-    await fetchAll(0, 9);
-    const held = cache.stats.entries;
-    const entryBytes = cache.stats.bytes / held;
-    expect(held).toBe(Math.floor(100_000 / entryBytes));
-    // The rest were evicted, each entryBytes: one reclaim for every 30,000 bytes of them.
-    expect(reclaims).toHaveLength(Math.floor(((9 - held) * entryBytes) / 30_000));
-    await fetchAll(9, 40);
-    expect(reclaims).toHaveLength(Math.floor(((40 - held) * entryBytes) / 30_000));
-    expect(reclaims.every((entries) => entries === held)).toBe(true);
-  });
-
-  it('runs one reclaim for everything dropped in one turn, never inside the LRU', async () => {
-    const { cache, reclaims } = reclaimingCache(30_000);
-    for (let index = 0; index < 40; index += 1)
-      await cache.fetch(`key-${index}`, contextFor('token-a'), { forceRefresh: false });
-    expect(reclaims).toHaveLength(0);
-    await settle();
-    expect(reclaims).toHaveLength(1);
-  });
-
-  it('counts purged entries too, and runs one reclaim however many go in one turn', async () => {
-    const { cache, reclaims } = reclaimingCache(15_000);
-    for (let index = 0; index < 8; index += 1)
-      await cache.fetch(`key-${index}`, contextFor(index % 2 === 0 ? 'token-a' : 'token-b'), {
-        forceRefresh: false,
-      });
-    await settle();
-    const before = reclaims.length;
-    const heldBefore = cache.stats.entries;
-    expect(cache.purgeToken('token-a') + cache.purgeToken('token-b')).toBe(heldBefore);
-    expect(reclaims).toHaveLength(before); // not inside the purge
-    await settle();
-    expect(reclaims).toEqual([...reclaims.slice(0, before), 0]);
-  });
-
-  it('spends at most reclaimMaxTimeShare of the time reclaiming; a reclaim due sooner waits', async () => {
-    const reclaimMs = 20;
-    const { cache, reclaimedAt } = reclaimingCache(30_000, reclaimMs, 0.2);
-    const started = performance.now();
-    for (let index = 0; index < 60; index += 1) {
-      await cache.fetch(`key-${index}`, contextFor('token-a'), { forceRefresh: false });
-      await settle();
-    }
-    const loopMs = performance.now() - started;
-    // With a share of 0.2, a 20 ms reclaim is followed by at least 80 ms without one.
-    const gapMs = reclaimMs / 0.2;
-    let seen = -1;
-    while (seen !== reclaimedAt.length) {
-      seen = reclaimedAt.length;
-      await new Promise((resolve) => setTimeout(resolve, gapMs + 100));
-    }
-    // ~50 evicted entries are ≥ 16 thresholds' worth, but reclaims started at most once per gap.
-    expect(reclaimedAt.length).toBeGreaterThanOrEqual(2);
-    expect(reclaimedAt.length).toBeLessThanOrEqual(Math.floor(loopMs / gapMs) + 2);
-    for (let index = 1; index < reclaimedAt.length; index += 1)
-      expect((reclaimedAt[index] ?? 0) - (reclaimedAt[index - 1] ?? 0)).toBeGreaterThanOrEqual(gapMs - 1);
-  });
-
-  it('counts an entry replaced by a refresh', async () => {
-    const { cache, reclaims } = reclaimingCache(10_000);
-    await cache.fetch('key-0', contextFor('token-a'), { forceRefresh: false });
-    await settle();
-    expect(reclaims).toHaveLength(0);
-    await cache.fetch('key-0', contextFor('token-a'), { forceRefresh: true });
-    await settle();
-    expect(reclaims).toEqual([1]);
-  });
-});
-
-describe('defaultReclaimEveryBytes', () => {
-  it('is an eighth of the bound, never under 1 MiB', () => {
-    expect(defaultReclaimEveryBytes(64 * 2 ** 20)).toBe(8 * 2 ** 20);
-    expect(defaultReclaimEveryBytes(2 ** 20)).toBe(2 ** 20);
-  });
-});
 
 describe('ResponseCache: a purge during a load', () => {
   it('the load goes on for its caller but is not stored, and the next request asks VSPC again', async () => {
