@@ -13,25 +13,21 @@ const PAGE = '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs?limit=100
 
 const sim = await startSimulator();
 const token = sim.issueToken('admin').accessToken;
-const child = spawn(
-  process.execPath,
-  ['--cpu-prof', '--cpu-prof-dir=profiles', 'dist/main.js'],
-  {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      VSPC_URL: sim.url,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      CACHE_TTL_MS: '600000',
-      // The client rate limit still runs on every request, but never refuses this load from one token.
-      RATE_LIMIT_RPS: '10000000',
-      RATE_LIMIT_BURST: '10000000',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=profiles', 'dist/main.js'], {
+  env: {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    VSPC_URL: sim.url,
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    CACHE_TTL_MS: '600000',
+    // The client rate limit still runs on every request, but never refuses this load from one token.
+    RATE_LIMIT_RPS: '10000000',
+    RATE_LIMIT_BURST: '10000000',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   },
-);
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 const url = `http://127.0.0.1:${PORT}${PAGE}`;
 const headers = { Authorization: `Bearer ${token}` };
 for (let attempt = 0; ; attempt += 1) {

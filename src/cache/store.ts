@@ -276,7 +276,10 @@ export class ResponseCache {
 
   /** Drops everything; returns how many entries. */
   purgeAll(): number {
-    return this.#drop(this.#byToken.keysWhere(() => true), () => true);
+    return this.#drop(
+      this.#byToken.keysWhere(() => true),
+      () => true,
+    );
   }
 
   /** True when the token has entries (VSPC accepted it for them). */

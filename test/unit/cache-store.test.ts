@@ -1,10 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { STALE_REFRESH_RETRY_MS } from '../../src/cache/entry.js';
-import {
-  ResponseCache,
-  type FetchContext,
-  type FetchReport,
-} from '../../src/cache/store.js';
+import { ResponseCache, type FetchContext, type FetchReport } from '../../src/cache/store.js';
 import type {
   Priority,
   UpstreamClient,
@@ -218,8 +214,6 @@ describe('ResponseCache: failed refreshes of stale entries', () => {
     expect(refreshFailedLines()[0]).toMatchObject({ level: 'warn', failure: 'refused', path: '/api/v3/x' });
   });
 });
-
-
 
 describe('ResponseCache: a purge during a load', () => {
   it('the load goes on for its caller but is not stored, and the next request asks VSPC again', async () => {
