@@ -1,7 +1,7 @@
 import type { Page, PagingInfo } from './paging.js';
 import type { BackupServerBackupCopyJob, ExpandedCopyJob } from './resources.js';
 
-/** A copy job as sent: enums possibly in legacy casing, `_embedded` only when expanded. */
+/** A copy job as sent: enums possibly lower-cased by the `legacyEnumCasing` knob, `_embedded` only when expanded. */
 export type PresentedCopyJob = Omit<BackupServerBackupCopyJob, 'retentionPolicyType' | 'rpoOptionsUnit'> & {
   readonly retentionPolicyType: string;
   readonly rpoOptionsUnit: string;
@@ -12,7 +12,10 @@ export type PresentedCopyJob = Omit<BackupServerBackupCopyJob, 'retentionPolicyT
 export interface CopyJobPresentation {
   /** Include `_embedded.backupServerJob` (`expand=BackupServerJob`); otherwise there is no `_embedded` at all. */
   readonly expand: boolean;
-  /** Lower-case `retentionPolicyType` and `rpoOptionsUnit`, as VSPC before 3.6 did (`simple`, `gfs`, `minutes`). */
+  /**
+   * Lower-case `retentionPolicyType` and `rpoOptionsUnit` (`simple`, `gfs`, `minutes`): the `legacyEnumCasing`
+   * robustness knob. No official VSPC document from 3.5.1 to 3.6.1 has these values.
+   */
   readonly legacyEnumCasing: boolean;
 }
 
