@@ -1,4 +1,5 @@
-import { COMPANIES, type Company } from './companies.js';
+import { COMPANIES } from './companies.js';
+import { makeAssets, type CompanyAssets } from './company-assets.js';
 import { createRng, pick, randomInt, shuffled, weightedPick, type Rng } from './prng.js';
 import { collectPaths } from './property-path.js';
 import type {
@@ -12,8 +13,13 @@ import type {
   TargetType,
   TimeMeasureUnit,
 } from './resources.js';
-import { SEED_COMPANY_NAME, SEED_COPY_JOBS, SEED_REPOSITORY_UID } from './seed-jobs.js';
+import { SEED_COMPANY_NAME, SEED_COPY_JOBS } from './seed-jobs.js';
+import { generateSessionTasks } from './session-tasks.js';
+import { sobrMaintenanceJob } from './system-jobs.js';
 import { uuidFromRng } from './uuid.js';
+import { formatVspcDateTime } from './vspc-time.js';
+
+export { formatVspcDateTime } from './vspc-time.js';
 
 /** Seed of the dataset generator: the same seed always yields the same jobs, UIDs and dates. */
 export const DATASET_SEED = 20260101;
@@ -23,7 +29,7 @@ export interface Dataset {
   /** Every backup copy job with its `BackupServerJob` embedded. */
   readonly copyJobs: readonly ExpandedCopyJob[];
   readonly copyJobsByUid: ReadonlyMap<string, ExpandedCopyJob>;
-  /** Every job (copy jobs and plain backup jobs). */
+  /** Every job: copy jobs, VM backup jobs and one SOBR maintenance job per backup server (last). */
   readonly jobs: readonly BackupServerJob[];
   readonly jobsByUid: ReadonlyMap<string, BackupServerJob>;
   /** Property paths `filter`/`sort` may name on a copy job (expanded form). */
@@ -49,12 +55,17 @@ const NO_WAN_ACCELERATOR_SHARE = 0.3;
 const RPO_ENABLED_SHARE = 0.4;
 const DISABLED_JOB_SHARE = 0.1;
 const BACKUP_JOB_GFS_SHARE = 0.2;
-const REPOSITORIES_PER_COMPANY = 3;
-const WAN_ACCELERATORS_PER_COMPANY = 4;
 const JOB_NUMBER_DIGITS = 3;
 
 const COPY_TARGET_LABELS = ['DR', 'Cloud', 'Offsite', 'Secondary Site'] as const;
-const BACKUP_WORKLOAD_LABELS = ['SQL', 'File Servers', 'Exchange', 'Web Farm', 'Domain Controllers'] as const;
+/** Workloads of VM backup jobs: the label in the job name and the one in its VMs' names. */
+const BACKUP_WORKLOADS: readonly (readonly [string, string])[] = [
+  ['SQL', 'SQL'],
+  ['File Servers', 'FS'],
+  ['Exchange', 'EXCH'],
+  ['Web Farm', 'WEB'],
+  ['Domain Controllers', 'DC'],
+];
 
 const RETENTION_WEIGHTS: readonly (readonly [RetentionPolicyType, number])[] = [
   ['Simple', 55],
@@ -96,16 +107,6 @@ const WARNING_MESSAGES = [
   'Warning: Job finished after its RPO interval.',
 ];
 
-/** The fixed infrastructure of one company that its jobs refer to. */
-interface CompanyAssets {
-  readonly company: Company;
-  readonly backupServerUid: string;
-  readonly locationUid: string;
-  readonly cloudSiteUid: string;
-  readonly repositories: readonly { readonly uid: string; readonly name: string }[];
-  readonly wanAcceleratorUids: readonly string[];
-}
-
 /** Properties of a job that follow from what it is rather than from chance. */
 interface JobIdentity {
   readonly instanceUid: string;
@@ -117,26 +118,8 @@ interface JobIdentity {
   readonly isGfsOptionEnabled: boolean;
 }
 
-/** VSPC writes date-times with seven fractional digits and an explicit offset. */
-export function formatVspcDateTime(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 23)}0000+00:00`;
-}
-
 function jobNumber(index: number): string {
   return String(index).padStart(JOB_NUMBER_DIGITS, '0');
-}
-
-function makeAssets(rng: Rng, company: Company): CompanyAssets {
-  const repositoryUids = Array.from({ length: REPOSITORIES_PER_COMPANY }, () => uuidFromRng(rng));
-  if (company.name === SEED_COMPANY_NAME) repositoryUids[0] = SEED_REPOSITORY_UID;
-  return {
-    company,
-    backupServerUid: uuidFromRng(rng),
-    locationUid: uuidFromRng(rng),
-    cloudSiteUid: uuidFromRng(rng),
-    repositories: repositoryUids.map((uid, i) => ({ uid, name: `${company.name} repository ${i + 1}` })),
-    wanAcceleratorUids: Array.from({ length: WAN_ACCELERATORS_PER_COMPANY }, () => uuidFromRng(rng)),
-  };
 }
 
 function generateCopyJob(rng: Rng, assets: CompanyAssets): BackupServerBackupCopyJob {
@@ -240,22 +223,25 @@ function generateCompanyCopyJobs(rng: Rng, assets: CompanyAssets): ExpandedCopyJ
   return result;
 }
 
-function generateCompanyBackupJobs(rng: Rng, assets: CompanyAssets): BackupServerJob[] {
+/** VM backup jobs with their latest session's tasks (drawn apart from `rng`, see `session-tasks.ts`). */
+function generateCompanyBackupJobs(rng: Rng, assets: CompanyAssets, seed: number): BackupServerJob[] {
   const { company } = assets;
   const result: BackupServerJob[] = [];
   for (let index = 1; index <= company.backupJobCount; index++) {
     const targetType: TargetType = rng() < 0.5 ? 'Cloud' : 'Local';
-    result.push(
-      generateServerJob(rng, assets, {
-        instanceUid: uuidFromRng(rng),
-        uniqueUid: uuidFromRng(rng),
-        name: `${company.name} backup ${pick(rng, BACKUP_WORKLOAD_LABELS)} ${jobNumber(index)}`,
-        type: 'BackupVm',
-        targetType,
-        destination: pick(rng, assets.repositories).name,
-        isGfsOptionEnabled: rng() < BACKUP_JOB_GFS_SHARE,
-      }),
-    );
+    const instanceUid = uuidFromRng(rng);
+    const uniqueUid = uuidFromRng(rng);
+    const [workload, hostLabel] = pick(rng, BACKUP_WORKLOADS);
+    const job = generateServerJob(rng, assets, {
+      instanceUid,
+      uniqueUid,
+      name: `${company.name} backup ${workload} ${jobNumber(index)}`,
+      type: 'BackupVm',
+      targetType,
+      destination: pick(rng, assets.repositories).name,
+      isGfsOptionEnabled: rng() < BACKUP_JOB_GFS_SHARE,
+    });
+    result.push({ ...job, lastSessionTasks: generateSessionTasks(job, `${company.tag}-${hostLabel}`, seed) });
   }
   return result;
 }
@@ -265,14 +251,15 @@ function byUid<T extends { readonly instanceUid: string }>(items: readonly T[]):
 }
 
 /**
- * Generates the simulator's dataset: 1,200 copy jobs and 200 plain backup jobs over five companies, the seed
- * example's two jobs first, the rest shuffled so that every page mixes companies. Deterministic for a seed.
+ * Generates the simulator's dataset: 1,200 copy jobs, 200 VM backup jobs and 5 SOBR maintenance jobs over five
+ * companies, the seed example's two jobs first, the copy and VM backup jobs shuffled so that every page mixes
+ * companies, the SOBR maintenance jobs last. Deterministic for a seed.
  */
 export function buildDataset(seed: number = DATASET_SEED): Dataset {
   const rng = createRng(seed);
   const allAssets = COMPANIES.map((company) => makeAssets(rng, company));
   const copyJobs = allAssets.flatMap((assets) => generateCompanyCopyJobs(rng, assets));
-  const backupJobs = allAssets.flatMap((assets) => generateCompanyBackupJobs(rng, assets));
+  const backupJobs = allAssets.flatMap((assets) => generateCompanyBackupJobs(rng, assets, seed));
 
   const seedUids = new Set(SEED_COPY_JOBS.map((job) => job.instanceUid));
   const seedCopyJobs = copyJobs.filter((job) => seedUids.has(job.instanceUid));
@@ -282,6 +269,7 @@ export function buildDataset(seed: number = DATASET_SEED): Dataset {
   const orderedJobs = [
     ...seedCopyJobs.map((job) => job._embedded.backupServerJob),
     ...shuffled(rng, otherJobs),
+    ...allAssets.map((assets) => sobrMaintenanceJob(assets, seed)),
   ];
 
   const [firstCopyJob] = orderedCopyJobs;

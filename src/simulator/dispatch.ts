@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { parseClientVersion } from './api-version.js';
 import type { AsyncActionStore } from './async-actions.js';
 import { authenticate, userOfRequest } from './auth.js';
 import { MAX_BODY_BYTES, type RequestBody } from './body.js';
@@ -22,6 +23,13 @@ import { STATUS_ACCEPTED, STATUS_OK, type EndpointResponse } from './respond.js'
 import { ASYNC_ACTIONS_PATH, matchRoute, type RouteMatch } from './router.js';
 import { handleTokenRequest } from './token-endpoint.js';
 import type { TokenStore } from './tokens.js';
+import {
+  getTypedJob,
+  listJobObjects,
+  listJobsObjects,
+  listTypedJobs,
+  type TypedJobsRequest,
+} from './typed-job-endpoints.js';
 import { isUuid } from './uuid.js';
 
 /** The simulator's state that endpoints read or change. */
@@ -109,6 +117,11 @@ function routeResponse(state: DispatchState, request: IncomingRequest, match: Ro
     pathParams,
     dataset: state.dataset,
     legacyEnumCasing: state.knobs.legacyEnumCasing,
+    clientVersion: parseClientVersion(request.headers['x-client-version']),
+  };
+  const typedRequest = (): TypedJobsRequest => {
+    if (route.typedCollection === undefined) throw new Error(`route ${route.name} has no typed collection`);
+    return { ...jobsRequest, collection: route.typedCollection };
   };
   switch (route.name) {
     case 'copyJobs':
@@ -119,6 +132,14 @@ function routeResponse(state: DispatchState, request: IncomingRequest, match: Ro
       return listJobs(jobsRequest);
     case 'job':
       return getJob(jobsRequest);
+    case 'typedJobs':
+      return listTypedJobs(typedRequest());
+    case 'typedJob':
+      return getTypedJob(typedRequest());
+    case 'jobsObjects':
+      return listJobsObjects(typedRequest());
+    case 'jobObjects':
+      return listJobObjects(typedRequest());
   }
 }
 

@@ -1,8 +1,17 @@
-import { parseCollectionQuery, runCollectionQuery } from './collection-query.js';
+import type { ApiVersion } from './api-version.js';
+import { parseCollectionQuery, parseItemSelect, runCollectionQuery } from './collection-query.js';
 import { organizationOfCopyJob, type Dataset } from './dataset.js';
 import { badRequest, notFound } from './errors.js';
-import { collectionEnvelope, itemEnvelope, presentCopyJob, type CopyJobPresentation } from './present.js';
+import {
+  collectionEnvelope,
+  COPY_JOB_REQUIRED_PATHS,
+  itemEnvelope,
+  presentCopyJob,
+  type CopyJobPresentation,
+} from './present.js';
+import { presentServerJob, SERVER_JOB_REQUIRED_PATHS } from './present-job.js';
 import { STATUS_OK, type EndpointResponse } from './respond.js';
+import { selector } from './select.js';
 import { canSeeOrganization, type DemoUser } from './users.js';
 import { isUuid } from './uuid.js';
 
@@ -14,6 +23,8 @@ export interface JobsRequest {
   readonly pathParams: readonly string[];
   readonly dataset: Dataset;
   readonly legacyEnumCasing: boolean;
+  /** The client's `X-Client-Version` (the server's version when absent or unreadable). */
+  readonly clientVersion: ApiVersion;
 }
 
 /** The only `expand` value of the copy-job collection (`BackupServerBackupCopyJobExpand`). */
@@ -37,7 +48,8 @@ export function parseCopyJobExpand(query: URLSearchParams): boolean {
   return values.length > 0;
 }
 
-function jobUidOf(request: JobsRequest): string {
+/** The job UID path parameter, lower-cased; a 400 when it is not a UUID. */
+export function jobUidOf(request: Pick<JobsRequest, 'pathParams'>): string {
   const uid = request.pathParams[0] ?? '';
   if (!isUuid(uid)) throw badRequest(`Parameter 'jobUid' must be a UUID, not '${uid}'.`);
   return uid.toLowerCase();
@@ -49,13 +61,25 @@ export function listCopyJobs(request: JobsRequest): EndpointResponse {
   const presentation: CopyJobPresentation = {
     expand: parseCopyJobExpand(request.query),
     legacyEnumCasing: request.legacyEnumCasing,
+    clientVersion: request.clientVersion,
   };
   const query = parseCollectionQuery(request.query, dataset.copyJobPaths);
+  const select = selector(query.select, COPY_JOB_REQUIRED_PATHS);
   // Filters and sorts see the expanded record, so `_embedded.backupServerJob.*` works with or without expand.
   const visible = dataset.copyJobs.filter((job) => canSeeOrganization(user, organizationOfCopyJob(job)));
   const page = runCollectionQuery(visible, query);
-  const data = page.data.map((job) => presentCopyJob(job, presentation));
+  const data = page.data.map((job) => select(presentCopyJob(job, presentation)));
   return { status: STATUS_OK, body: collectionEnvelope({ data, pagingInfo: page.pagingInfo }) };
+}
+
+/** The copy job with the UID of the path, if the user may see it; a 404 otherwise. */
+export function visibleCopyJob(request: JobsRequest): Dataset['copyJobs'][number] {
+  const uid = jobUidOf(request);
+  const job = request.dataset.copyJobsByUid.get(uid);
+  if (job === undefined || !canSeeOrganization(request.user, organizationOfCopyJob(job))) {
+    throw notFound(`Backup copy job '${uid}' was not found.`);
+  }
+  return job;
 }
 
 /**
@@ -63,21 +87,28 @@ export function listCopyJobs(request: JobsRequest): EndpointResponse {
  * this operation no `expand`, so `_embedded` is never filled here.
  */
 export function getCopyJob(request: JobsRequest): EndpointResponse {
-  const uid = jobUidOf(request);
-  const job = request.dataset.copyJobsByUid.get(uid);
-  if (job === undefined || !canSeeOrganization(request.user, organizationOfCopyJob(job))) {
-    throw notFound(`Backup copy job '${uid}' was not found.`);
-  }
-  const data = presentCopyJob(job, { expand: false, legacyEnumCasing: request.legacyEnumCasing });
-  return { status: STATUS_OK, body: itemEnvelope(data) };
+  const job = visibleCopyJob(request);
+  const select = selector(
+    parseItemSelect(request.query, request.dataset.copyJobPaths),
+    COPY_JOB_REQUIRED_PATHS,
+  );
+  const data = presentCopyJob(job, {
+    expand: false,
+    legacyEnumCasing: request.legacyEnumCasing,
+    clientVersion: request.clientVersion,
+  });
+  return { status: STATUS_OK, body: itemEnvelope(select(data)) };
 }
 
 /** `GET /api/v3/infrastructure/backupServers/jobs`: every job (copy and backup) the user may see. */
 export function listJobs(request: JobsRequest): EndpointResponse {
   const { dataset, user } = request;
   const query = parseCollectionQuery(request.query, dataset.jobPaths);
+  const select = selector(query.select, SERVER_JOB_REQUIRED_PATHS);
   const visible = dataset.jobs.filter((job) => canSeeOrganization(user, job.organizationUid));
-  return { status: STATUS_OK, body: collectionEnvelope(runCollectionQuery(visible, query)) };
+  const page = runCollectionQuery(visible, query);
+  const data = page.data.map((job) => select(presentServerJob(job, request.clientVersion)));
+  return { status: STATUS_OK, body: collectionEnvelope({ data, pagingInfo: page.pagingInfo }) };
 }
 
 /** `GET /api/v3/infrastructure/backupServers/jobs/{jobUid}`: one job; 404 when unknown or not the user's. */
@@ -87,5 +118,9 @@ export function getJob(request: JobsRequest): EndpointResponse {
   if (job === undefined || !canSeeOrganization(request.user, job.organizationUid)) {
     throw notFound(`Job '${uid}' was not found.`);
   }
-  return { status: STATUS_OK, body: itemEnvelope(job) };
+  const select = selector(
+    parseItemSelect(request.query, request.dataset.jobPaths),
+    SERVER_JOB_REQUIRED_PATHS,
+  );
+  return { status: STATUS_OK, body: itemEnvelope(select(presentServerJob(job, request.clientVersion))) };
 }

@@ -39,7 +39,12 @@ export interface SimulatorKnobs {
   slowBodyMs: number;
   /** Destroy every new connection, and every request on a kept-alive one, without reading it. */
   down: boolean;
-  /** Send copy-job enums in the lowercase of older VSPC versions (`simple`, `gfs`, `minutes`). */
+  /**
+   * Send the copy-job enums `retentionPolicyType` and `rpoOptionsUnit` in lower case (`simple`, `gfs`, `minutes`),
+   * as the original request's example response shows them. A robustness knob only: no official VSPC OpenAPI
+   * document from 3.5.1 to 3.6.1 has these lower-case values (every one spells them `Simple`, `GFS`, `Minutes`),
+   * so it tests that a client tolerates them, not how any VSPC version answers.
+   */
   legacyEnumCasing: boolean;
   /**
    * Requests allowed per fixed one-second window (by the simulator's clock) and `throttleScope` budget; further

@@ -1,7 +1,16 @@
+import type { ApiVersion } from './api-version.js';
+import { enumValueForClient } from './enum-versions.js';
 import type { Page, PagingInfo } from './paging.js';
+import { presentServerJob } from './present-job.js';
 import type { BackupServerBackupCopyJob, ExpandedCopyJob } from './resources.js';
 
-/** A copy job as sent: enums possibly in legacy casing, `_embedded` only when expanded. */
+/** Paths `select` keeps whenever the embedded job is kept: the properties `BackupServerJob` requires. */
+export const COPY_JOB_REQUIRED_PATHS: readonly string[] = [
+  '_embedded.backupServerJob.status',
+  '_embedded.backupServerJob.isEnabled',
+];
+
+/** A copy job as sent: enums possibly lower-cased by the `legacyEnumCasing` knob, `_embedded` only when expanded. */
 export type PresentedCopyJob = Omit<BackupServerBackupCopyJob, 'retentionPolicyType' | 'rpoOptionsUnit'> & {
   readonly retentionPolicyType: string;
   readonly rpoOptionsUnit: string;
@@ -12,8 +21,13 @@ export type PresentedCopyJob = Omit<BackupServerBackupCopyJob, 'retentionPolicyT
 export interface CopyJobPresentation {
   /** Include `_embedded.backupServerJob` (`expand=BackupServerJob`); otherwise there is no `_embedded` at all. */
   readonly expand: boolean;
-  /** Lower-case `retentionPolicyType` and `rpoOptionsUnit`, as VSPC before 3.6 did (`simple`, `gfs`, `minutes`). */
+  /**
+   * Lower-case `retentionPolicyType` and `rpoOptionsUnit` (`simple`, `gfs`, `minutes`): the `legacyEnumCasing`
+   * robustness knob. No official VSPC document from 3.5.1 to 3.6.1 has these values.
+   */
   readonly legacyEnumCasing: boolean;
+  /** The client's `X-Client-Version`: enum values it does not know are sent as `Unknown`. */
+  readonly clientVersion: ApiVersion;
 }
 
 /** The envelope of a collection response. */
@@ -33,14 +47,26 @@ export interface ItemEnvelope<T> {
 /** A copy job as the response body carries it. */
 export function presentCopyJob(job: ExpandedCopyJob, presentation: CopyJobPresentation): PresentedCopyJob {
   const { _embedded, ...copyJob } = job;
+  const { clientVersion } = presentation;
+  const retentionPolicyType = enumValueForClient(
+    'BackupServerBackupCopyJobRetentionPolicyType',
+    copyJob.retentionPolicyType,
+    clientVersion,
+  );
   const cased: PresentedCopyJob = presentation.legacyEnumCasing
     ? {
         ...copyJob,
-        retentionPolicyType: copyJob.retentionPolicyType.toLowerCase(),
+        retentionPolicyType: retentionPolicyType.toLowerCase(),
         rpoOptionsUnit: copyJob.rpoOptionsUnit.toLowerCase(),
       }
-    : copyJob;
-  return presentation.expand ? { ...cased, _embedded } : cased;
+    : retentionPolicyType === copyJob.retentionPolicyType
+      ? copyJob
+      : { ...copyJob, retentionPolicyType };
+  if (!presentation.expand) return cased;
+  return {
+    ...cased,
+    _embedded: { backupServerJob: presentServerJob(_embedded.backupServerJob, clientVersion) },
+  };
 }
 
 /** `{meta: {pagingInfo}, data, errors: null}`. */

@@ -59,3 +59,16 @@ export function shuffled<T>(rng: Rng, items: readonly T[]): T[] {
   }
   return result;
 }
+
+const FNV_OFFSET_BASIS = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * A 32-bit seed derived from a text (FNV-1a) and a base seed: gives each record its own generator, so that what
+ * is drawn for one record does not shift what is drawn for any other.
+ */
+export function seedFromText(baseSeed: number, text: string): number {
+  let hash = FNV_OFFSET_BASIS ^ baseSeed;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
+  return hash >>> 0;
+}

@@ -1,6 +1,7 @@
 /**
  * The VSPC 3.6 resource shapes the simulator serves (`components.schemas` of the OpenAPI document), limited to the
- * enum values the simulator generates. Properties are listed in the schema's order, which is also the JSON order.
+ * enum values the simulator generates, `Unknown` included (sent to clients whose `X-Client-Version` lacks a value).
+ * Properties are listed in the schema's order, which is also the JSON order.
  */
 
 /** `BackupServerBackupCopyJob.retentionPolicyType` (3.6 casing). */
@@ -26,7 +27,7 @@ export type BackupServerJobStatus =
   | 'WaitingRepository';
 
 /** The `BackupServerJobType` values the dataset uses. */
-export type BackupServerJobType = 'BackupVm' | 'BackupCopy';
+export type BackupServerJobType = 'Unknown' | 'BackupVm' | 'BackupCopy' | 'SobrMaintenance';
 
 /** `BackupServerJobBottleneckType`. */
 export type BottleneckType =
@@ -40,13 +41,32 @@ export type BottleneckType =
   | 'TargetWanAccelerator';
 
 /** `BackupServerJobScheduleType` values the dataset uses. */
-export type ScheduleType = 'NotScheduled' | 'Daily' | 'Periodically' | 'Continuously';
+export type ScheduleType = 'Unknown' | 'NotScheduled' | 'Daily' | 'Periodically' | 'Continuously';
 
 /** `BackupServerJobTargetType` values the dataset uses. */
-export type TargetType = 'Local' | 'Cloud';
+export type TargetType = 'Unknown' | 'Local' | 'Cloud' | 'None';
 
 /** `RetentionLimitType` values the dataset uses. */
-export type RetentionLimitType = 'Days' | 'RestorePoints';
+export type RetentionLimitType = 'Unknown' | 'Days' | 'RestorePoints' | 'None';
+
+/** `BackupServerJobSessionTask.status` (`BBackupServerJobSessionTaskStatus`, sic). */
+export type SessionTaskStatus = 'Unknown' | 'Success' | 'Warning' | 'Failed' | 'Running' | 'Pending';
+
+/** `BackupServerJobSessionTask`: one object (VM) processed by the latest session of a VM backup job. */
+export interface BackupServerJobSessionTask {
+  readonly instanceUid: string;
+  readonly objectUid: string | null;
+  readonly objectName: string | null;
+  readonly totalObjects: number | null;
+  readonly processedObjects: number | null;
+  readonly readDataSize: number | null;
+  readonly transferredDataSize: number | null;
+  readonly startTime: string | null;
+  readonly endTime: string | null;
+  readonly duration: number | null;
+  readonly failureMessages: readonly string[] | null;
+  readonly status: SessionTaskStatus;
+}
 
 /** `BackupServerJob`: one job of whatever type on a Veeam Backup & Replication server. */
 export interface BackupServerJob {
@@ -79,7 +99,8 @@ export interface BackupServerJob {
   readonly retentionLimit: number | null;
   readonly retentionLimitType: RetentionLimitType;
   readonly isGfsOptionEnabled: boolean;
-  readonly lastSessionTasks: readonly never[];
+  /** Filled for VM backup jobs only: the schema says the tasks are "available only for VM backup and replication jobs". */
+  readonly lastSessionTasks: readonly BackupServerJobSessionTask[];
 }
 
 /** `BackupServerBackupCopyJob` without `_embedded` (the copy job itself has no name or status). */

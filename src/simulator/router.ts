@@ -1,7 +1,22 @@
 /** The simulator's URL space (all under `/api/v3`). Pure functions. */
+import { COPY_JOBS_SEGMENT, TYPED_JOB_COLLECTIONS, type TypedJobCollection } from './typed-jobs.js';
 
-/** Every endpoint the simulator serves. */
-export type RouteName = 'token' | 'copyJobs' | 'copyJob' | 'jobs' | 'job' | 'asyncAction';
+/**
+ * Every endpoint the simulator serves. `typedJobs`/`typedJob`: a typed job collection other than backup copy
+ * jobs and one of its jobs; `jobsObjects`/`jobObjects`: an object list of a typed collection, over all its jobs
+ * or of one job.
+ */
+export type RouteName =
+  | 'token'
+  | 'copyJobs'
+  | 'copyJob'
+  | 'typedJobs'
+  | 'typedJob'
+  | 'jobsObjects'
+  | 'jobObjects'
+  | 'jobs'
+  | 'job'
+  | 'asyncAction';
 
 /** One endpoint: its method, path pattern and VSPC `operationId`. */
 export interface Route {
@@ -10,6 +25,8 @@ export interface Route {
   /** Matched against the lower-cased path (VSPC's routing ignores case); groups capture path parameters. */
   readonly pattern: RegExp;
   readonly operationId: string;
+  /** The typed job collection of a `typedJobs`, `typedJob`, `jobsObjects` or `jobObjects` route. */
+  readonly typedCollection?: TypedJobCollection;
 }
 
 /** Outcome of matching a request line. */
@@ -26,9 +43,52 @@ export const ASYNC_ACTIONS_PATH = '/api/v3/asyncActions';
 const JOBS = '/api/v3/infrastructure/backupservers/jobs';
 const SEGMENT = '([^/]+)';
 
-/** Order matters: `/jobs/backupCopyJobs` must match the copy-job collection before `/jobs/{jobUid}`. */
+/** One typed collection's routes: its list and item (unless served by the copy-job routes), its object lists. */
+function typedJobRoutes(typed: TypedJobCollection): Route[] {
+  const base = `${JOBS}/${typed.segment.toLowerCase()}`;
+  const routes: Route[] = typed.objectLists.flatMap((list): Route[] => [
+    {
+      name: 'jobsObjects',
+      method: 'GET',
+      pattern: new RegExp(`^${base}/${list.segment.toLowerCase()}$`),
+      operationId: list.collectionOperationId,
+      typedCollection: typed,
+    },
+    {
+      name: 'jobObjects',
+      method: 'GET',
+      pattern: new RegExp(`^${base}/${SEGMENT}/${list.segment.toLowerCase()}$`),
+      operationId: list.itemOperationId,
+      typedCollection: typed,
+    },
+  ]);
+  if (typed.segment === COPY_JOBS_SEGMENT) return routes;
+  return [
+    ...routes,
+    {
+      name: 'typedJobs',
+      method: 'GET',
+      pattern: new RegExp(`^${base}$`),
+      operationId: typed.listOperationId,
+      typedCollection: typed,
+    },
+    {
+      name: 'typedJob',
+      method: 'GET',
+      pattern: new RegExp(`^${base}/${SEGMENT}$`),
+      operationId: typed.itemOperationId,
+      typedCollection: typed,
+    },
+  ];
+}
+
+/**
+ * Order matters: the object lists (`/backupVmJobs/objects`) come before the typed items (`/backupVmJobs/{jobUid}`),
+ * and every typed collection before `/jobs/{jobUid}`.
+ */
 const ROUTES: readonly Route[] = [
   { name: 'token', method: 'POST', pattern: /^\/api\/v3\/token$/, operationId: 'OAuth2IssueToken' },
+  ...TYPED_JOB_COLLECTIONS.flatMap(typedJobRoutes),
   {
     name: 'copyJobs',
     method: 'GET',

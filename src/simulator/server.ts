@@ -81,7 +81,8 @@ function originOf(host: string, port: number): string {
 
 /**
  * Starts a VSPC REST API v3 simulator on a plain `node:http` server: tokens for the demo users, backup copy
- * jobs and jobs with paging/filter/sort/expand, async actions, and fault-injection knobs.
+ * jobs and jobs with paging/filter/sort/select/expand, the other typed job collections (empty), enum values
+ * mapped to `Unknown` for an older `X-Client-Version`, async actions, and fault-injection knobs.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? DEFAULT_HOST;

@@ -289,10 +289,10 @@ describe('VSPC simulator API', () => {
       }
     });
 
-    it('scopes /jobs the same way (copy jobs plus backup jobs)', async () => {
-      expect(collection(await get(sim, `${JOBS}?limit=1`, admin)).meta.pagingInfo.total).toBe(1400);
-      expect(collection(await get(sim, `${JOBS}?limit=1`, alpha)).meta.pagingInfo.total).toBe(340);
-      expect(collection(await get(sim, `${JOBS}?limit=1`, beta)).meta.pagingInfo.total).toBe(240);
+    it('scopes /jobs the same way (copy jobs, VM backup jobs and the SOBR maintenance job)', async () => {
+      expect(collection(await get(sim, `${JOBS}?limit=1`, admin)).meta.pagingInfo.total).toBe(1405);
+      expect(collection(await get(sim, `${JOBS}?limit=1`, alpha)).meta.pagingInfo.total).toBe(341);
+      expect(collection(await get(sim, `${JOBS}?limit=1`, beta)).meta.pagingInfo.total).toBe(241);
     });
 
     it('hides another company’s job by uid (404), for copy jobs and jobs', async () => {

@@ -84,7 +84,7 @@ describe('simulator responses match the VSPC 3.6 OpenAPI document', () => {
     }
   });
 
-  it('single copy job, job collection (all 1,400) and single job', async () => {
+  it('single copy job, job collection (all 1,405) and single job', async () => {
     const uid = 'ed9b33f2-31a8-4e7b-aa69-495afe20dd09';
     expect(
       validationErrors(openApi.response(COPY_JOB, 'get', '200'), (await get(`${COPY_JOBS}/${uid}`)).body),

@@ -27,11 +27,29 @@ describe('uuidFromRng', () => {
 });
 
 describe('buildDataset', () => {
-  it('has 1,200 copy jobs and 1,400 jobs with unique UIDs', () => {
+  it('has 1,200 copy jobs and 1,405 jobs with unique UIDs', () => {
     expect(dataset.copyJobs).toHaveLength(1200);
-    expect(dataset.jobs).toHaveLength(1400);
+    expect(dataset.jobs).toHaveLength(1405);
     expect(dataset.copyJobsByUid.size).toBe(1200);
-    expect(dataset.jobsByUid.size).toBe(1400);
+    expect(dataset.jobsByUid.size).toBe(1405);
+  });
+
+  it('ends with one SOBR maintenance job per company’s backup server, a type new in 3.6', () => {
+    const sobr = dataset.jobs.slice(-5);
+    expect(sobr.map((job) => job.type)).toEqual(Array.from({ length: 5 }, () => 'SobrMaintenance'));
+    expect(sobr.map((job) => job.organizationUid)).toEqual(
+      COMPANIES.map((company) => company.organizationUid),
+    );
+    expect(sobr[0]).toMatchObject({
+      name: 'Scale-out backup repository maintenance (ALPHA-VBR01)',
+      status: 'Success',
+      targetType: 'None',
+      retentionLimitType: 'None',
+      lastSessionTasks: [],
+    });
+    expect(dataset.jobs.filter((job) => job.type === 'SobrMaintenance')).toHaveLength(5);
+    const alphaJobs = dataset.jobs.filter((job) => job.organizationUid === sobr[0]?.organizationUid);
+    expect(new Set(alphaJobs.map((job) => job.backupServerUid)).size).toBe(1);
   });
 
   it('spreads copy jobs over the companies as configured (Alpha 300, Beta 200)', () => {
@@ -91,6 +109,7 @@ describe('buildDataset', () => {
 
   it('is deterministic', () => {
     expect(JSON.stringify(buildDataset().copyJobs)).toBe(JSON.stringify(dataset.copyJobs));
+    expect(JSON.stringify(buildDataset().jobs)).toBe(JSON.stringify(dataset.jobs));
     expect(buildDataset(1).copyJobs[2]?.instanceUid).not.toBe(dataset.copyJobs[2]?.instanceUid);
   });
 

@@ -20,6 +20,38 @@ describe('matchRoute', () => {
     expect(routeOf('GET', `/api/v3/asyncActions/${UID}`)).toBe(`asyncAction(${UID})`);
   });
 
+  it('finds the typed job collections, their jobs and object lists before /jobs/{jobUid}', () => {
+    const jobs = '/api/v3/infrastructure/backupServers/jobs';
+    expect(routeOf('GET', `${jobs}/backupVmJobs`)).toBe('typedJobs()');
+    expect(routeOf('GET', `${jobs}/backupVmJobs/${UID}`)).toBe(`typedJob(${UID})`);
+    expect(routeOf('GET', `${jobs}/backupVmJobs/objects`)).toBe('jobsObjects()');
+    expect(routeOf('GET', `${jobs}/backupVmJobs/${UID}/objects`)).toBe(`jobObjects(${UID})`);
+    expect(routeOf('GET', `${jobs}/backupCopyJobs/jobObjects`)).toBe('jobsObjects()');
+    expect(routeOf('GET', `${jobs}/backupCopyJobs/${UID}/jobObjects`)).toBe(`jobObjects(${UID})`);
+    expect(routeOf('GET', `${jobs}/backupTapeJobs/repositoryObjects`)).toBe('jobsObjects()');
+    expect(routeOf('GET', `${jobs}/agentJobs/${UID}`)).toBe(`typedJob(${UID})`);
+  });
+
+  it('names each typed route with its VSPC operation id', () => {
+    const operationOf = (path: string): string => {
+      const match = matchRoute('GET', `/api/v3/infrastructure/backupServers/jobs/${path}`);
+      return match.kind === 'found' ? match.route.operationId : match.kind;
+    };
+    expect(operationOf('backupVmJobs')).toBe('GetBackupServerBackupVmJobs');
+    expect(operationOf(`backupVmJobs/${UID}`)).toBe('GetBackupServerBackupVmJob');
+    expect(operationOf('backupVmJobs/objects')).toBe('GetBackupServerBackupVmJobsObjects');
+    expect(operationOf(`backupVmJobs/${UID}/objects`)).toBe('GetBackupServerBackupVmJobObjects');
+    expect(operationOf('backupCopyJobs/jobObjects')).toBe('GetBackupServerBackupCopyJobsLinkedJobObjects');
+    expect(operationOf('simpleBackupCopyJobs/objects')).toBe(
+      'GetBackupServerSimpleBackupCopyJobsLinkedJobObjects',
+    );
+    expect(operationOf(`backupTapeJobs/${UID}/repositoryObjects`)).toBe(
+      'GetBackupServerBackupTapeJobLinkedRepositoryObjects',
+    );
+    // VM copy jobs have no object list in 3.6: `objects` is a (malformed) jobUid there.
+    expect(operationOf('vmCopyJobs/objects')).toBe('GetBackupServerVmCopyJob');
+  });
+
   it('matches the copy-job collection before /jobs/{jobUid}', () => {
     expect(routeOf('GET', '/api/v3/infrastructure/backupServers/jobs/backupCopyJobs')).toBe('copyJobs()');
   });
