@@ -54,15 +54,18 @@ function statusOf(code: string): number {
 /** A response from its spec. Throws (when the document is built) if a code has left the catalog. */
 export function problemResponse(spec: ProblemResponseSpec): ProblemResponse {
   const { description, more, headers, beforeRouting, ...first } = spec;
-  return mergeResponses(description, [
-    {
-      description,
-      headers: headers ?? [],
-      examples: { [spec.code]: first, ...more },
-      beforeRouting: beforeRouting === true,
-      status: statusOf(spec.code),
-    },
-  ]);
+  const status = statusOf(spec.code);
+  for (const example of Object.values(more ?? {})) {
+    if (statusOf(example.code) !== status)
+      throw new Error(`openapi: '${example.code}' is not a ${status} like '${spec.code}'`);
+  }
+  return {
+    description,
+    headers: headers ?? [],
+    examples: { [spec.code]: first, ...more },
+    beforeRouting: beforeRouting === true,
+    status,
+  };
 }
 
 /**
@@ -77,14 +80,13 @@ export function sameStatus(intro: string, ...parts: readonly ProblemResponse[]):
 /** One response of `parts`, all of one status, described by `description`; throws on a clash. */
 export function mergeResponses(description: string, parts: readonly ProblemResponse[]): ProblemResponse {
   const examples: Record<string, ProblemExample> = {};
-  const statuses = new Set<number>();
   for (const part of parts) {
     for (const [key, example] of Object.entries(part.examples)) {
       if (Object.hasOwn(examples, key)) throw new Error(`openapi: two examples named '${key}'`);
       examples[key] = example;
-      statuses.add(statusOf(example.code));
     }
   }
+  const statuses = new Set(parts.map((part) => part.status));
   const [status, ...others] = statuses;
   if (status === undefined || others.length > 0)
     throw new Error(`openapi: one response for statuses ${[...statuses].join(', ')}`);

@@ -120,10 +120,10 @@ const LISTED = new Set(
 
 /**
  * The responses by name and, per kind of operation, the name at each status, with the unlisted codes of
- * the catalog added to the rate-limited operations: into the response they already have at that status,
- * or as a response of their own (`Unlisted408`, `PassThroughUnlisted408`).
+ * `catalog` added to the rate-limited operations: into the response they already have at that status, or as
+ * a response of their own (`Unlisted408`, `PassThroughUnlisted408`); pure.
  */
-function assemble() {
+export function assembleProblemResponses(catalog: Parameters<typeof unlistedProblems>[0]) {
   const pools: Record<ProblemSchemaName, Record<string, ProblemResponse>> = {
     Problem: { ...PROBLEM_RESPONSES },
     VspcProblem: { ...VSPC_PROBLEM_RESPONSES },
@@ -134,7 +134,7 @@ function assemble() {
     const schema = FAMILIES[family];
     const pool = pools[schema];
     const statuses: Record<number, string> = { ...byStatus[family] };
-    for (const [status, unlisted] of unlistedProblems(PROBLEMS, LISTED)) {
+    for (const [status, unlisted] of unlistedProblems(catalog, LISTED)) {
       const name = statuses[status];
       if (name === undefined) {
         const added = `${schema === 'VspcProblem' ? 'PassThrough' : ''}Unlisted${status}`;
@@ -152,7 +152,7 @@ function assemble() {
   return { pools, byStatus };
 }
 
-const ASSEMBLED = assemble();
+const ASSEMBLED = assembleProblemResponses(PROBLEMS);
 
 /** `components.responses`: every problem response, rendered; and `NotModified`. */
 export const RESPONSES = {
