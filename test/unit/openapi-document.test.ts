@@ -861,3 +861,38 @@ describe('problems under /api/v3/* in the document', () => {
     expect((VspcProblemSchema.properties.code as unknown as JsonObject).enum).toEqual(Object.keys(PROBLEMS));
   });
 });
+
+describe('what swagger-ui would pre-fill on "Try it out" for VSPC', () => {
+  it('leaves the login form empty but for the grant type, instead of sending "string" in every field', () => {
+    const form = OPENAPI_DOCUMENT.paths['/api/v3/token'].post.requestBody.content[
+      'application/x-www-form-urlencoded'
+    ].schema as unknown as { required: string[]; properties: Record<string, JsonObject> };
+    expect(form.required).toEqual(['grant_type']);
+    expect(form.properties.grant_type?.enum).toEqual(expect.arrayContaining(['password', 'refresh_token']));
+    const optional = Object.entries(form.properties).filter(([name]) => name !== 'grant_type');
+    expect(optional.map(([name]) => name)).toEqual([
+      'username',
+      'password',
+      'refresh_token',
+      'mfa_token',
+      'mfa_code',
+    ]);
+    for (const [name, schema] of optional) expect([name, schema.examples]).toEqual([name, ['']]);
+  });
+
+  it('offers an empty JSON object as the body of a write, and no body for reads and DELETE', () => {
+    const operations = OPENAPI_DOCUMENT.paths['/api/v3/{path}'] as unknown as Record<string, JsonObject>;
+    const withBody = Object.entries(operations)
+      .filter(([, operation]) => operation.requestBody !== undefined)
+      .map(([method, operation]) => {
+        const content = (operation.requestBody as { content: Record<string, JsonObject> }).content;
+        return [method, Object.keys(content), content['application/json']?.examples];
+      });
+    const empty = { empty: { summary: 'An empty object', value: {} } };
+    expect(withBody).toEqual([
+      ['post', ['application/json', '*/*'], empty],
+      ['put', ['application/json', '*/*'], empty],
+      ['patch', ['application/json', '*/*'], empty],
+    ]);
+  });
+});

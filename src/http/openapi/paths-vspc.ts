@@ -23,6 +23,12 @@ function vspcAnswer(
 }
 
 const isRead = (method: PassThroughMethod): boolean => method === 'get' || method === 'head';
+/**
+ * The methods whose VSPC operations take a body. A DELETE's body is forwarded too, but VSPC's take none, and
+ * documenting one would have "Try it out" send one.
+ */
+const hasBody = (method: PassThroughMethod): boolean =>
+  method === 'post' || method === 'put' || method === 'patch';
 
 function whatElse(method: PassThroughMethod): string {
   if (isRead(method))
@@ -45,15 +51,22 @@ function passThroughOperation(method: PassThroughMethod) {
       whatElse(method),
     security: [{ bearer: [] }],
     parameters: [ref('parameters', 'VspcPath')],
-    ...(isRead(method) || method === 'options'
-      ? {}
-      : {
+    ...(hasBody(method)
+      ? {
           requestBody: {
             required: false,
             description: 'Forwarded unchanged, at most `REQUEST_MAX_BODY_BYTES`.',
-            content: { 'application/json': { schema: {} }, '*/*': { schema: {} } },
+            content: {
+              // Without an example swagger-ui would fill "Try it out" with the JSON string "string".
+              'application/json': {
+                schema: {},
+                examples: { empty: { summary: 'An empty object', value: {} } },
+              },
+              '*/*': { schema: {} },
+            },
           },
-        }),
+        }
+      : {}),
     responses: {
       '200': vspcAnswer(
         "VSPC's answer (any 2xx passes the same way)",

@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TStringOptions } from 'typebox';
 import { Nullable, StringEnum } from '../../json-schema.js';
 
 /**
@@ -59,27 +59,29 @@ export const GRANT_TYPES = [
   'as',
 ] as const;
 
+/**
+ * A form field VSPC may go without. swagger-ui fills each field of "Try it out" from its schema's example,
+ * else with a sample such as `string`, which it would send as the value; the example `''` leaves the field
+ * empty for the user to fill or leave.
+ */
+const formField = (options: TStringOptions) => Type.Optional(Type.String({ ...options, examples: [''] }));
+
 /** VSPC's login form (`application/x-www-form-urlencoded`), the fields a "Try it out" needs. */
 export const TokenRequestSchema = Type.Object({
   grant_type: StringEnum(GRANT_TYPES, { description: 'Grant type according to RFC 6749.' }),
-  username: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 2048, description: 'User name, with the `password` grant.' }),
-  ),
-  password: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 128,
-      format: 'password',
-      description: 'Password, with the `password` grant.',
-    }),
-  ),
-  refresh_token: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 2048,
-      description: 'Refresh token, with the `refresh_token` grant.',
-    }),
-  ),
-  mfa_token: Type.Optional(Type.String({ description: 'Multi-factor authentication token, with `mfa`.' })),
-  mfa_code: Type.Optional(Type.String({ maxLength: 100, description: 'Multi-factor code, with `mfa`.' })),
+  username: formField({
+    maxLength: 2048,
+    description: 'User name, with the `password` grant.',
+  }),
+  password: formField({
+    maxLength: 128,
+    format: 'password',
+    description: 'Password, with the `password` grant.',
+  }),
+  refresh_token: formField({
+    maxLength: 2048,
+    description: 'Refresh token, with the `refresh_token` grant.',
+  }),
+  mfa_token: formField({ description: 'Multi-factor authentication token, with `mfa`.' }),
+  mfa_code: formField({ maxLength: 100, description: 'Multi-factor code, with `mfa`.' }),
 });
