@@ -25,7 +25,6 @@ export const ParameterErrorSchema = Type.Object(
   { parameter: Type.String(), message: Type.String() },
   { additionalProperties: false },
 );
-export type ParameterErrorBody = Static<typeof ParameterErrorSchema>;
 
 /** The types of error VSPC's `ResponseError` names (VSPC's `ErrorType` enum, in its order). */
 export const VSPC_ERROR_TYPES = [
@@ -51,7 +50,6 @@ export const ResponseErrorSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type ResponseErrorBody = Static<typeof ResponseErrorSchema>;
 
 /** The RFC 9457 members and this proxy's extensions every problem has. */
 const PROBLEM_MEMBERS = {

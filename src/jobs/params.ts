@@ -14,10 +14,6 @@ const KNOWN_PARAMETERS = Object.keys(PARAMETERS);
 const JOB_STATES = PARAMETERS.status.items.enum;
 const SORT_KEYS = PARAMETERS.sort.enum;
 
-export const MAX_LIMIT = PARAMETERS.limit.maximum;
-export const DEFAULT_LIMIT = PARAMETERS.limit.default;
-export const MAX_OFFSET = PARAMETERS.offset.maximum;
-export const MAX_Q_LENGTH = PARAMETERS.q.maxLength;
 const DIGITS = /^\d+$/;
 
 const validLimit = Compile(PARAMETERS.limit);

@@ -56,7 +56,6 @@ export const JobsQueryParametersSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type JobsQueryParameters = Static<typeof JobsQueryParametersSchema>;
 
 const Link = Type.String({ format: 'uri-reference' });
 

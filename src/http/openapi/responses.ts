@@ -130,11 +130,12 @@ export function assembleProblemResponses(catalog: Parameters<typeof unlistedProb
   };
   const byStatus: Record<Family, Record<number, string>> = { ...PROBLEMS_BY_STATUS };
   const merged = new Set<string>();
+  const unlistedByStatus = unlistedProblems(catalog, LISTED);
   for (const family of RATE_LIMITED) {
     const schema = FAMILIES[family];
     const pool = pools[schema];
     const statuses: Record<number, string> = { ...byStatus[family] };
-    for (const [status, unlisted] of unlistedProblems(catalog, LISTED)) {
+    for (const [status, unlisted] of unlistedByStatus) {
       const name = statuses[status];
       if (name === undefined) {
         const added = `${schema === 'VspcProblem' ? 'PassThrough' : ''}Unlisted${status}`;
