@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
-import { OPENAPI_DOCUMENT } from './openapi-document.js';
+import { OPENAPI_DOCUMENT } from './openapi/index.js';
+import { API_PREFIX } from './target.js';
 
 /** The absolute paths the docs router answers. */
 export const DOCS_PATHS = {
@@ -44,9 +45,20 @@ const INITIALIZER = 'docs-init.js';
  * the page's CSP allows scripts from files only. `validatorUrl: null` keeps swagger-ui from asking an
  * online validator about the document. The page and this script live here rather than as static files
  * because `tsc` copies only compiled code into `dist/`, which is all the container image ships.
+ *
+ * The request interceptor makes "Try it out" work for `/api/v3/{path}`: swagger-ui percent-encodes a path
+ * parameter whole, so `infrastructure/backupServers` would leave as `infrastructure%2FbackupServers`, which
+ * vspc-proxy refuses (an encoded slash); the slashes below `/api/v3/` are put back first, the query untouched.
  */
 const INITIALIZER_SOURCE = `'use strict';
 // Renders the vspc-proxy OpenAPI document; loaded by ${DOCS_PATHS.page} after swagger-ui-bundle.js.
+function restoreApiSlashes(url) {
+  var queryStart = url.indexOf('?');
+  var path = queryStart === -1 ? url : url.slice(0, queryStart);
+  var apiStart = path.indexOf('${API_PREFIX}/');
+  if (apiStart === -1) return url;
+  return path.slice(0, apiStart) + path.slice(apiStart).replace(/%2F/gi, '/') + url.slice(path.length);
+}
 window.ui = SwaggerUIBundle({
   url: '${DOCS_PATHS.document}',
   dom_id: '#swagger-ui',
@@ -55,6 +67,10 @@ window.ui = SwaggerUIBundle({
   layout: 'BaseLayout',
   validatorUrl: null,
   tryItOutEnabled: false,
+  requestInterceptor: function (request) {
+    request.url = restoreApiSlashes(request.url);
+    return request;
+  },
 });
 `;
 

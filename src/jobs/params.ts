@@ -1,16 +1,25 @@
-import { JOB_STATUSES, type JobStatus } from './job.js';
+import { Compile } from 'typebox/compile';
+import type { JobStatus } from './job.js';
+import { JobsQueryParametersSchema, type SortKey } from './schema.js';
 
-/** VSPC's page size bounds, which `/jobs/copy` shares. */
-export const MAX_LIMIT = 500;
-export const DEFAULT_LIMIT = 100;
-export const MAX_OFFSET = 2_147_483_647;
-export const MAX_Q_LENGTH = 200;
+export { SORT_KEYS, type SortKey } from './schema.js';
+
+/*
+ * Every bound, default, state and sort key checked here is read from JobsQueryParametersSchema, and each
+ * value is checked by that schema's own validator: the OpenAPI document publishes the same schema, so what
+ * is documented and what is enforced cannot drift apart. The messages stay this module's own.
+ */
+const PARAMETERS = JobsQueryParametersSchema.properties;
+const KNOWN_PARAMETERS = Object.keys(PARAMETERS);
+const JOB_STATES = PARAMETERS.status.items.enum;
+const SORT_KEYS = PARAMETERS.sort.enum;
+
 const DIGITS = /^\d+$/;
 
-export const SORT_KEYS = ['name', '-name', 'lastRun', '-lastRun', 'status'] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
-
-const KNOWN_PARAMETERS = ['limit', 'offset', 'q', 'status', 'sort', 'all'];
+const validLimit = Compile(PARAMETERS.limit);
+const validOffset = Compile(PARAMETERS.offset);
+const validState = Compile(PARAMETERS.status.items);
+const validSort = Compile(PARAMETERS.sort);
 
 /** What the caller asked for, with nothing left unchecked. */
 export interface JobsQuery {
@@ -63,17 +72,22 @@ export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
       });
     }
   }
-  const number = (name: string, min: number, max: number, fallback: number): number => {
+  /** A decimal whole number the schema of `name` allows; the schema's `default` when absent. */
+  const number = (name: 'limit' | 'offset', valid: (value: unknown) => boolean): number => {
+    const { minimum, maximum, default: fallback } = PARAMETERS[name];
     const raw = single(name);
     if (raw === undefined) return fallback;
     const value = DIGITS.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= min && value <= max)) {
-      errors.push({ parameter: name, message: `${name} must be a whole number from ${min} to ${max}.` });
+    if (!valid(value)) {
+      errors.push({
+        parameter: name,
+        message: `${name} must be a whole number from ${minimum} to ${maximum}.`,
+      });
     }
     return value;
   };
-  const limit = number('limit', 1, MAX_LIMIT, DEFAULT_LIMIT);
-  const offset = number('offset', 0, MAX_OFFSET, 0);
+  const limit = number('limit', (value) => validLimit.Check(value));
+  const offset = number('offset', (value) => validOffset.Check(value));
 
   const all = single('all');
   if (all !== undefined && all !== 'true' && all !== 'false') {
@@ -87,18 +101,21 @@ export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
     }
   }
 
+  // `q` is measured in UTF-16 code units, as it always was; the schema supplies the bounds. (JSON Schema
+  // counts code points, so the document's maxLength is never the stricter of the two.)
   const q = single('q');
-  if (q !== undefined && (q.length === 0 || q.length > MAX_Q_LENGTH)) {
-    errors.push({ parameter: 'q', message: `q must be 1 to ${MAX_Q_LENGTH} characters.` });
+  const { minLength, maxLength } = PARAMETERS.q;
+  if (q !== undefined && (q.length < minLength || q.length > maxLength)) {
+    errors.push({ parameter: 'q', message: `q must be ${minLength} to ${maxLength} characters.` });
   }
 
   const statuses: JobStatus[] = [];
   for (const value of params.getAll('status').flatMap((entry) => entry.split(','))) {
-    const status = JOB_STATUSES.find((candidate) => candidate === value.trim().toLowerCase());
-    if (status === undefined) {
+    const status = value.trim().toLowerCase();
+    if (!validState.Check(status)) {
       errors.push({
         parameter: 'status',
-        message: `Unknown job state '${value}'; allowed: ${JOB_STATUSES.join(', ')}.`,
+        message: `Unknown job state '${value}'; allowed: ${JOB_STATES.join(', ')}.`,
       });
     } else if (!statuses.includes(status)) {
       statuses.push(status);
@@ -106,7 +123,7 @@ export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
   }
 
   const sortValue = single('sort');
-  const sort = sortValue === undefined ? null : (SORT_KEYS.find((key) => key === sortValue) ?? null);
+  const sort = sortValue !== undefined && validSort.Check(sortValue) ? sortValue : null;
   if (sortValue !== undefined && sort === null) {
     errors.push({ parameter: 'sort', message: `sort must be one of ${SORT_KEYS.join(', ')}.` });
   }

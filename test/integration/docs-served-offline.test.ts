@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from '@jest/globals';
 import express from 'express';
 import request from 'supertest';
 import { createDocsRouter, DOCS_CONTENT_SECURITY_POLICY } from '../../src/http/docs.js';
-import { OPENAPI_DOCUMENT } from '../../src/http/openapi-document.js';
+import { OPENAPI_DOCUMENT } from '../../src/http/openapi/index.js';
 import { createBaseHeaders } from '../../src/http/security-headers.js';
 
 const API_CSP = "default-src 'none';frame-ancestors 'none'";
@@ -133,6 +134,35 @@ describe('/docs', () => {
     expect(initializer.text).not.toMatch(EXTERNAL_URL);
     expect(initializer.text).toContain("url: '/openapi.json'");
     expect(initializer.text).toContain('validatorUrl: null');
+  });
+
+  it("makes Try it out send /api/v3/{path}'s slashes as slashes, which swagger-ui percent-encodes", async () => {
+    const source = (await request(docsOnly).get('/docs/assets/docs-init.js').expect(200)).text;
+    // Run the initializer as the page does, against a stand-in swagger-ui that keeps its configuration.
+    let config: { requestInterceptor?: (request: { url: string }) => { url: string } } = {};
+    const SwaggerUIBundle = Object.assign(
+      (options: typeof config) => {
+        config = options;
+        return {};
+      },
+      { presets: { apis: {} } },
+    );
+    runInNewContext(source, { window: {}, SwaggerUIBundle });
+    const intercept = config.requestInterceptor;
+    if (intercept === undefined) throw new Error('docs-init.js sets no requestInterceptor');
+    const sent = (url: string): string => intercept({ url }).url;
+    expect(sent('http://127.0.0.1:8080/api/v3/infrastructure%2FbackupServers%2Fjobs?filter=a%2Fb')).toBe(
+      'http://127.0.0.1:8080/api/v3/infrastructure/backupServers/jobs?filter=a%2Fb',
+    );
+    expect(sent('http://127.0.0.1:8080/api/v3/infrastructure%2fbackupServers')).toBe(
+      'http://127.0.0.1:8080/api/v3/infrastructure/backupServers',
+    );
+    for (const untouched of [
+      'http://127.0.0.1:8080/jobs/copy?q=a%2Fb',
+      'http://127.0.0.1:8080/admin/cache?prefix=%2Finfrastructure',
+      'http://127.0.0.1:8080/api/v3/token',
+    ])
+      expect(sent(untouched)).toBe(untouched);
   });
 
   it('replaces the API CSP with one that allows this origin only', async () => {

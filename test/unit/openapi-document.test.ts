@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { OPENAPI_DOCUMENT } from '../../src/http/openapi-document.js';
+import { OPENAPI_DOCUMENT } from '../../src/http/openapi/index.js';
+import { JOB_STATUSES } from '../../src/jobs/job.js';
+import { parseJobsQuery } from '../../src/jobs/params.js';
+import { JobsQueryParametersSchema, SORT_KEYS } from '../../src/jobs/schema.js';
+import { ProblemSchema, VspcProblemSchema } from '../../src/http/problem-schema.js';
 import { PROBLEMS, problemBody, type ProblemCode } from '../../src/http/problems.js';
 import { createRateLimiter, rateLimitField, rateLimitPolicyField } from '../../src/http/rate-limit.js';
 import { createMetrics } from '../../src/metrics.js';
@@ -13,6 +18,20 @@ import {
 } from '../helpers/openapi-proxy.js';
 
 type JsonObject = { [key: string]: unknown };
+
+/** The package's manifest; tests run from the repository root. */
+const PACKAGE = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; license: string };
+
+/** `body` with VSPC's error envelope, as vspc-proxy writes its problems under `/api/v3/*`. */
+function withEnvelope(body: ReturnType<typeof problemBody>, type: string, retryAfter?: number): JsonObject {
+  const error = {
+    message: body.detail,
+    type,
+    code: body.status,
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+  };
+  return { ...body, errors: [error] };
+}
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const JOB_ID = 'ed9b33f2-31a8-4e7b-aa69-495afe20dd09';
@@ -103,6 +122,9 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1.0 for vspc-proxy, and deeply frozen', () => {
     expect(OPENAPI_DOCUMENT.openapi).toBe('3.1.0');
     expect(OPENAPI_DOCUMENT.info.title).toBe('vspc-proxy');
+    expect(OPENAPI_DOCUMENT.info.version).toBe(PACKAGE.version);
+    expect(OPENAPI_DOCUMENT.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
+    expect(PACKAGE.license).toBe('MIT');
     for (const { node, tokens } of walk(OPENAPI_DOCUMENT)) {
       if (typeof node === 'object' && node !== null)
         expect([tokens.join('/'), Object.isFrozen(node)]).toEqual([tokens.join('/'), true]);
@@ -354,9 +376,63 @@ describe('validateProxyResponse finds the operation and the response', () => {
     ).not.toThrow();
     const refusal = problemBody('unauthorized', 'Send Authorization: Bearer <token>.', { instance: listing });
     expect(() => validateProxyResponse('DELETE', listing, 401, refusal, problemJson)).not.toThrow();
+    expect(() =>
+      validateProxyResponse('DELETE', listing, 401, withEnvelope(refusal, 'security'), problemJson),
+    ).not.toThrow();
     expect(() => validateProxyResponse('DELETE', listing, 401, vspc401, problemJson)).toThrow(
       /must have required property 'type'/,
     );
+    // The envelope is VSPC's ResponseError: one of VSPC's error types, the status as an integer.
+    expect(() =>
+      validateProxyResponse('DELETE', listing, 401, withEnvelope(refusal, 'Security'), problemJson),
+    ).toThrow(/\/errors\/0\/type must be equal to one of the allowed values/);
+    expect(() =>
+      validateProxyResponse(
+        'DELETE',
+        listing,
+        401,
+        { ...refusal, errors: [{ ...vspc401.errors[0], code: '401' }] },
+        problemJson,
+      ),
+    ).toThrow(/\/errors\/0\/code must be integer/);
+    expect(() =>
+      validateProxyResponse('DELETE', listing, 401, { ...refusal, errors: [] }, problemJson),
+    ).toThrow(/\/errors must NOT have fewer than 1 items/);
+  });
+
+  it("documents the token endpoint's answers as VSPC's OAuth2Result and OAuth2Error", () => {
+    const json = { contentType: 'application/json; charset=utf-8' };
+    const tokens = {
+      access_token: 'a',
+      token_type: 'bearer',
+      refresh_token: 'r',
+      mfa_token: null,
+      encrypted_code: null,
+      expires_in: 3600,
+    };
+    expect(() => validateProxyResponse('POST', '/api/v3/token', 200, tokens, json)).not.toThrow();
+    expect(() =>
+      validateProxyResponse('POST', '/api/v3/token', 200, { ...tokens, expires_in: '3600' }, json),
+    ).toThrow(/\/expires_in must be integer/);
+    expect(() =>
+      validateProxyResponse('POST', '/api/v3/token', 400, { error: 'invalid_password' }, json),
+    ).toThrow(/\/error must be equal to one of the allowed values/);
+    // Member for member what VSPC's own document says (test/fixtures/vspc).
+    const vspc = JSON.parse(readFileSync('test/fixtures/vspc/openapi-3.6-subset.json', 'utf8')) as {
+      components: { schemas: Record<string, { properties: Record<string, JsonObject> }> };
+    };
+    const ours = OPENAPI_DOCUMENT.components.schemas as unknown as Record<string, { properties: JsonObject }>;
+    for (const name of ['OAuth2Result', 'OAuth2Error']) {
+      expect([name, Object.keys(ours[name]?.properties ?? {})]).toEqual([
+        name,
+        Object.keys(vspc.components.schemas[name]?.properties ?? {}),
+      ]);
+    }
+    expect((ours.OAuth2Error?.properties.error as JsonObject).enum).toEqual(
+      vspc.components.schemas.OAuth2Error?.properties.error?.enum,
+    );
+    const token = OPENAPI_DOCUMENT.paths['/api/v3/token'].post.responses as JsonObject;
+    expect(Object.keys(token).sort()).toEqual(['200', '400', '413', '429', '502', '503', '504', 'default']);
   });
 
   it('validates health, readiness and admin answers', () => {
@@ -401,6 +477,7 @@ describe('the Problem schema', () => {
 
   it('refuses a problem without its required members or with malformed errors', () => {
     const validate = proxyDocumentSchemas().component('Problem');
+    expect(validate({ ...problemBody('bad-request', 'x'), code: 'no-such-code' })).toBe(false);
     expect(validate(without(problemBody('not-found', 'x'), 'code'))).toBe(false);
     expect(validate({ ...problemBody('bad-request', 'x'), errors: [{ parameter: 'limit' }] })).toBe(false);
     expect(validate({ ...problemBody('bad-request', 'x'), status: 200 })).toBe(false);
@@ -557,6 +634,12 @@ describe('the shield and the rate limit in the document', () => {
       const { operation } = proxyDocumentSchemas().operation(method, path);
       for (const body of bodies) {
         expect(() => validateProxyResponse(method, path, body.status, body, PROBLEM_JSON)).not.toThrow();
+        if (path.startsWith('/api/v3/')) {
+          const enveloped = withEnvelope(body, 'retryableLogical', 1);
+          expect(() =>
+            validateProxyResponse(method, path, body.status, enveloped, PROBLEM_JSON),
+          ).not.toThrow();
+        }
         // Documented at exactly that status (not VSPC's `default`), with the code among its examples.
         const response = dereference((operation.responses as JsonObject)[String(body.status)]);
         expect([method, path, Object.values(exampleCodes(response))]).toEqual([
@@ -597,6 +680,7 @@ describe('the shield and the rate limit in the document', () => {
       const tooMany = responseAt(path, method, '429');
       expect(exampleCodes(tooMany)).toEqual({
         'rate-limited': 'rate-limited',
+        'auth-rate-limited': 'auth-rate-limited',
         'upstream-throttled-hold': 'upstream-throttled',
       });
       expect(JSON.stringify(tooMany.content)).not.toMatch(/"vspc"/);
@@ -630,5 +714,187 @@ describe('the shield and the rate limit in the document', () => {
       }
     }
     expect([...documented].sort()).toEqual(Object.keys(PROBLEMS).sort());
+  });
+});
+
+describe("/jobs/copy's query in the document", () => {
+  const parameter = (name: string): JsonObject =>
+    (OPENAPI_DOCUMENT.components.parameters as unknown as Record<string, JsonObject>)[name] ?? {};
+
+  it('gives no value swagger-ui would pre-fill and send (all=true refuses limit and offset); the defaults are prose', () => {
+    const listing = OPENAPI_DOCUMENT.paths['/jobs/copy'].get.parameters.map((entry) => dereference(entry));
+    expect(listing.map((entry) => entry.name)).toEqual(['limit', 'offset', 'q', 'status', 'sort', 'all']);
+    for (const entry of listing) {
+      const schema = entry.schema as JsonObject;
+      const prefilled = ['default', 'example', 'examples'].filter((key) => key in entry || key in schema);
+      expect([entry.name, prefilled]).toEqual([entry.name, []]);
+    }
+    expect(parameter('Limit').description).toBe('Page size. Not allowed with `all=true`. Default: `100`.');
+    expect(parameter('Offset').description).toBe('Jobs to skip. Not allowed with `all=true`. Default: `0`.');
+    expect(parameter('All').description).toMatch(/Default: `false`\.$/);
+  });
+
+  it("states the bounds, states and sort keys of the parser's own schema", () => {
+    const { limit, offset, q } = JobsQueryParametersSchema.properties;
+    expect(parameter('Limit').schema).toEqual({
+      type: 'integer',
+      minimum: limit.minimum,
+      maximum: limit.maximum,
+    });
+    expect(parameter('Offset').schema).toEqual({ type: 'integer', minimum: 0, maximum: offset.maximum });
+    expect(parameter('Q').schema).toEqual({ type: 'string', minLength: 1, maxLength: q.maxLength });
+    expect(parameter('Status').schema).toEqual({
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', enum: [...JOB_STATUSES] },
+    });
+    expect(parameter('Sort').schema).toEqual({ type: 'string', enum: [...SORT_KEYS] });
+    expect(parameter('All').schema).toEqual({ type: 'boolean' });
+  });
+
+  it('refuses exactly what the parser refuses, at every bound', () => {
+    const schemas = proxyDocumentSchemas();
+    const cases: Array<[string, string, unknown]> = [];
+    for (const value of [0, 1, 2, 499, 500, 501]) cases.push(['Limit', `limit=${value}`, value]);
+    for (const value of [0, 2_147_483_647, 2_147_483_648]) cases.push(['Offset', `offset=${value}`, value]);
+    for (const length of [1, 200, 201]) cases.push(['Q', `q=${'a'.repeat(length)}`, 'a'.repeat(length)]);
+    for (const value of ['failed', 'waitingtape', 'exploded'])
+      cases.push(['Status', `status=${value}`, [value]]);
+    for (const value of ['-lastRun', 'status', '-status']) cases.push(['Sort', `sort=${value}`, value]);
+    let refused = 0;
+    for (const [name, query, value] of cases) {
+      const documented = schemas.at(`/components/parameters/${name}/schema`)(value);
+      const parsed = parseJobsQuery(query).ok;
+      expect([query, documented]).toEqual([query, parsed]);
+      if (!parsed) refused += 1;
+    }
+    expect(refused).toBe(6);
+  });
+});
+
+describe('problems under /api/v3/* in the document', () => {
+  /** Each component response whose problem schema is `schema`, by name. */
+  function responsesNaming(schema: string): Array<[string, JsonObject]> {
+    return Object.entries(
+      OPENAPI_DOCUMENT.components.responses as unknown as Record<string, JsonObject>,
+    ).filter(
+      ([, response]) =>
+        (
+          (response.content as Record<string, JsonObject> | undefined)?.['application/problem+json']
+            ?.schema as JsonObject | undefined
+        )?.$ref === `#/components/schemas/${schema}`,
+    );
+  }
+
+  it("carry VSPC's envelope in every example: the detail as message, the status as code, Retry-After as retryAfter", () => {
+    const enveloped = responsesNaming('VspcProblem');
+    expect(enveloped.map(([name]) => name).sort()).toEqual([
+      'PassThroughBadGateway',
+      'PassThroughBadPath',
+      'PassThroughGatewayTimeout',
+      'PassThroughMethodNotAllowed',
+      'PassThroughPayloadTooLarge',
+      'PassThroughTooManyRequests',
+      'PassThroughUnauthorized',
+      'PassThroughUnavailable',
+    ]);
+    const validate = proxyDocumentSchemas().component('VspcProblem');
+    let examples = 0;
+    for (const [name, response] of enveloped) {
+      const content = response.content as Record<string, { examples: Record<string, { value: JsonObject }> }>;
+      expect(Object.keys(content)).toEqual(['application/problem+json', '*/*']);
+      const retries = Object.hasOwn(response.headers as JsonObject, 'Retry-After');
+      for (const { value } of Object.values(content['application/problem+json']?.examples ?? {})) {
+        const [error, ...more] = value.errors as JsonObject[];
+        expect([name, more, error?.message, error?.code, typeof error?.retryAfter]).toEqual([
+          name,
+          [],
+          value.detail,
+          value.status,
+          retries ? 'number' : 'undefined',
+        ]);
+        // A bad path is answered without `instance` (the path is what was refused).
+        const instance = value.instance === undefined ? 'none' : String(value.instance);
+        expect([name, instance]).toEqual([
+          name,
+          name === 'PassThroughBadPath' ? 'none' : expect.stringMatching(/^\/api\/v3\//),
+        ]);
+        expect([name, validate(value)]).toEqual([name, true]);
+        examples += 1;
+      }
+    }
+    expect(examples).toBe(13);
+  });
+
+  it('leave every other problem plain: no envelope in /jobs/copy* or operational examples', () => {
+    const plain = responsesNaming('Problem');
+    expect(plain.length).toBeGreaterThan(15);
+    for (const [name, response] of plain) {
+      const content = response.content as Record<string, { examples: Record<string, { value: JsonObject }> }>;
+      for (const { value } of Object.values(content['application/problem+json']?.examples ?? {}))
+        expect([name, Array.isArray(value.errors) && 'type' in (value.errors[0] as JsonObject)]).toEqual([
+          name,
+          false,
+        ]);
+    }
+  });
+
+  it('publish the TypeBox schemas the code exports, unchanged but for the prose', () => {
+    const published = OPENAPI_DOCUMENT.components.schemas as unknown as Record<string, JsonObject>;
+    const plain = (schema: unknown): JsonObject => {
+      return without(JSON.parse(JSON.stringify(schema)) as JsonObject, 'description');
+    };
+    expect(plain(published.Problem)).toEqual({
+      ...plain(ProblemSchema),
+      properties: {
+        ...(plain(ProblemSchema).properties as JsonObject),
+        errors: {
+          ...(plain(ProblemSchema).properties as Record<string, JsonObject>).errors,
+          items: { $ref: '#/components/schemas/ParameterError' },
+        },
+      },
+    });
+    expect((published.VspcProblem?.properties as Record<string, JsonObject>).errors?.items).toEqual({
+      $ref: '#/components/schemas/ResponseError',
+    });
+    expect((published.Problem?.properties as Record<string, JsonObject>).code?.enum).toEqual(
+      Object.keys(PROBLEMS),
+    );
+    expect((VspcProblemSchema.properties.code as unknown as JsonObject).enum).toEqual(Object.keys(PROBLEMS));
+  });
+});
+
+describe('what swagger-ui would pre-fill on "Try it out" for VSPC', () => {
+  it('leaves the login form empty but for the grant type, instead of sending "string" in every field', () => {
+    const form = OPENAPI_DOCUMENT.paths['/api/v3/token'].post.requestBody.content[
+      'application/x-www-form-urlencoded'
+    ].schema as unknown as { required: string[]; properties: Record<string, JsonObject> };
+    expect(form.required).toEqual(['grant_type']);
+    expect(form.properties.grant_type?.enum).toEqual(expect.arrayContaining(['password', 'refresh_token']));
+    const optional = Object.entries(form.properties).filter(([name]) => name !== 'grant_type');
+    expect(optional.map(([name]) => name)).toEqual([
+      'username',
+      'password',
+      'refresh_token',
+      'mfa_token',
+      'mfa_code',
+    ]);
+    for (const [name, schema] of optional) expect([name, schema.examples]).toEqual([name, ['']]);
+  });
+
+  it('offers an empty JSON object as the body of a write, and no body for reads and DELETE', () => {
+    const operations = OPENAPI_DOCUMENT.paths['/api/v3/{path}'] as unknown as Record<string, JsonObject>;
+    const withBody = Object.entries(operations)
+      .filter(([, operation]) => operation.requestBody !== undefined)
+      .map(([method, operation]) => {
+        const content = (operation.requestBody as { content: Record<string, JsonObject> }).content;
+        return [method, Object.keys(content), content['application/json']?.examples];
+      });
+    const empty = { empty: { summary: 'An empty object', value: {} } };
+    expect(withBody).toEqual([
+      ['post', ['application/json', '*/*'], empty],
+      ['put', ['application/json', '*/*'], empty],
+      ['patch', ['application/json', '*/*'], empty],
+    ]);
   });
 });

@@ -1,0 +1,172 @@
+import { parseJobsQuery } from '../../jobs/params.js';
+import { EXAMPLE_JOB_PATH, EXAMPLE_RATE_LIMIT, EXAMPLE_VSPC_PATH, vspcErrorBody } from './examples.js';
+import { RATE_LIMIT_HEADERS } from './headers.js';
+import { problemResponse } from './problem-responses.js';
+
+/**
+ * Prose and examples of the problems about the request itself (its form, its caller, its route), and of
+ * vspc-proxy's own state: one response per cause, by its name under `components.responses`.
+ */
+
+/** What `/jobs/copy?limit=0` is told, by the parser itself. */
+const refusedLimit = parseJobsQuery('limit=0');
+const LIMIT_ERRORS = refusedLimit.ok ? [] : refusedLimit.errors;
+
+export const REQUEST_PROBLEMS = {
+  BadRequest: problemResponse({
+    description: 'The request is malformed (`bad-request`).',
+    code: 'bad-request',
+    detail: 'prefix must be a VSPC path below /api/v3, such as /infrastructure/backupServers.',
+    instance: '/admin/cache',
+  }),
+  BadPath: problemResponse({
+    description: 'The path is refused: `..`, encoded slashes, backslashes, control characters (`bad-path`).',
+    code: 'bad-path',
+    detail: "Path segments '..' are not allowed.",
+    headers: RATE_LIMIT_HEADERS,
+  }),
+  InvalidParameters: problemResponse({
+    description: 'Bad parameters (`invalid-parameters`); `errors` lists each one and what is allowed.',
+    code: 'invalid-parameters',
+    detail: LIMIT_ERRORS.map((error) => error.message).join(' '),
+    instance: '/jobs/copy',
+    extensions: { errors: LIMIT_ERRORS },
+    headers: RATE_LIMIT_HEADERS,
+  }),
+  Unauthorized: problemResponse({
+    description: 'No bearer token, or VSPC refused it (`unauthorized`).',
+    code: 'unauthorized',
+    detail: 'Send Authorization: Bearer <token> (get one from POST /api/v3/token).',
+    instance: '/jobs/copy',
+    headers: ['WWW-Authenticate', ...RATE_LIMIT_HEADERS],
+  }),
+  AdminUnauthorized: problemResponse({
+    description: 'No `Authorization: Bearer <ADMIN_TOKEN>`, or another token (`unauthorized`).',
+    code: 'unauthorized',
+    detail: 'Send Authorization: Bearer <ADMIN_TOKEN>.',
+    instance: '/admin/cache',
+    headers: ['WWW-Authenticate'],
+  }),
+  MetricsUnauthorized: problemResponse({
+    description:
+      'Only while `METRICS_TOKEN` is set: no `Authorization: Bearer <METRICS_TOKEN>`, or another token ' +
+      '(`unauthorized`).',
+    code: 'unauthorized',
+    detail: 'Send Authorization: Bearer <METRICS_TOKEN>.',
+    instance: '/metrics',
+    headers: ['WWW-Authenticate'],
+  }),
+  Forbidden: problemResponse({
+    description: "VSPC does not allow this to the token's user (`forbidden`); `vspc` holds VSPC's body.",
+    code: 'forbidden',
+    detail: "VSPC does not allow this to the token's user. VSPC said: Access denied.",
+    instance: '/jobs/copy',
+    extensions: { vspc: vspcErrorBody(403, 'security', 'Access denied.') },
+    headers: RATE_LIMIT_HEADERS,
+  }),
+  NotFound: problemResponse({
+    description: "VSPC has no such job (`not-found`); `vspc` holds VSPC's body.",
+    code: 'not-found',
+    detail: 'VSPC has no such job. VSPC said: Resource not found.',
+    instance: EXAMPLE_JOB_PATH,
+    extensions: { vspc: vspcErrorBody(404, 'logical', 'Resource not found.') },
+    headers: RATE_LIMIT_HEADERS,
+  }),
+  NoRoute: problemResponse({
+    description: 'No such route: the admin routes exist only while `ADMIN_TOKEN` is set (`not-found`).',
+    code: 'not-found',
+    detail: 'No route for GET /admin/cache.',
+    instance: '/admin/cache',
+  }),
+  MethodNotAllowed: problemResponse({
+    description: 'A method VSPC does not use (`method-not-allowed`).',
+    code: 'method-not-allowed',
+    detail: "VSPC's API does not use TRACE.",
+    instance: '/api/v3/infrastructure/backupServers',
+    headers: ['Allow', ...RATE_LIMIT_HEADERS],
+  }),
+  PayloadTooLarge: problemResponse({
+    description: 'The request body exceeds `REQUEST_MAX_BODY_BYTES` (`payload-too-large`).',
+    code: 'payload-too-large',
+    detail: 'The request body exceeds 1048576 bytes.',
+    instance: EXAMPLE_VSPC_PATH,
+    headers: RATE_LIMIT_HEADERS,
+  }),
+  TooManyItems: problemResponse({
+    description:
+      '`all=true` for more jobs than `JOBS_ALL_MAX_ITEMS` (`too-many-items`); page with `limit`/`offset`.',
+    code: 'too-many-items',
+    detail:
+      'This caller has 12000 jobs; all=true answers at most JOBS_ALL_MAX_ITEMS (10000). Page with limit/offset instead.',
+    instance: '/jobs/copy',
+    extensions: { limit: 10000, total: 12000 },
+    headers: RATE_LIMIT_HEADERS,
+  }),
+  HeadersTooLarge: problemResponse({
+    description:
+      "The request head is larger than Node's limit (`headers-too-large`). Node's parser refuses it before any " +
+      'route, for any path: no `X-Request-Id`, no `instance` or `requestId`, and the connection is closed.',
+    code: 'headers-too-large',
+    detail: 'The request head is too large.',
+    beforeRouting: true,
+  }),
+  RateLimited: problemResponse({
+    description:
+      'This caller (its bearer token, or its address when it sends none) is over the client rate limit ' +
+      '(`rate-limited`): more than `RATE_LIMIT_BURST` requests at once or more than `RATE_LIMIT_RPS` per second. ' +
+      'Refused before anything else, without asking VSPC; retry after `Retry-After` (`t` of `RateLimit`).',
+    code: 'rate-limited',
+    summary: 'Over the client rate limit',
+    detail:
+      `This caller sent more than RATE_LIMIT_BURST (${EXAMPLE_RATE_LIMIT.burst}) requests at once or more ` +
+      `than RATE_LIMIT_RPS (${EXAMPLE_RATE_LIMIT.rps}) per second; retry after 1 s.`,
+    instance: '/jobs/copy',
+    retryAfterS: 1,
+    headers: ['Retry-After', ...RATE_LIMIT_HEADERS],
+  }),
+  AuthRateLimited: problemResponse({
+    description:
+      'VSPC refused too many bearer tokens from this client address (`auth-rate-limited`): more than ' +
+      '`AUTH_FAILURES_BURST` at once or more than `AUTH_FAILURES_PER_MIN` a minute. Refused without asking VSPC, ' +
+      'for tokens VSPC has not accepted only; retry after `Retry-After`.',
+    code: 'auth-rate-limited',
+    summary: 'Too many refused tokens from this address',
+    detail:
+      'VSPC refused more than AUTH_FAILURES_BURST (100) tokens from this address, or more than ' +
+      'AUTH_FAILURES_PER_MIN (60) a minute since; tokens VSPC accepted still work. Retry after 1 s.',
+    instance: '/jobs/copy',
+    retryAfterS: 1,
+    headers: ['Retry-After'],
+  }),
+  NotReady: problemResponse({
+    description:
+      'VSPC is not answering the probe, the circuit breaker is open (no probe is sent), every VSPC call slot ' +
+      'stays busy, or vspc-proxy is shutting down (`not-ready`, `shutting-down`).',
+    code: 'not-ready',
+    summary: 'VSPC failed the probe',
+    detail: 'VSPC answered 520.',
+    instance: '/readyz',
+    more: {
+      'not-ready-breaker-open': {
+        summary: 'Circuit breaker open',
+        code: 'not-ready',
+        detail:
+          'The circuit breaker is open: VSPC failed BREAKER_FAILURES times in a row; one probe call after ' +
+          'BREAKER_COOLDOWN_MS decides.',
+        instance: '/readyz',
+      },
+      'shutting-down': {
+        summary: 'Shutting down',
+        code: 'shutting-down',
+        detail: 'vspc-proxy is shutting down.',
+        instance: '/readyz',
+      },
+    },
+  }),
+  Internal: problemResponse({
+    description: 'vspc-proxy failed (`internal`); the cause goes to its log, never to the client.',
+    code: 'internal',
+    detail: 'Metrics could not be collected.',
+    instance: '/metrics',
+  }),
+};
