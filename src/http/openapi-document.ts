@@ -393,7 +393,8 @@ const SINGLE_PROBLEM_RESPONSES = {
   }),
   BadGateway: problemResponse({
     description:
-      'VSPC unreachable (`upstream-unreachable`) or answered too large a body (`upstream-body-too-large`); ' +
+      'VSPC unreachable (`upstream-unreachable`), answered too large a body (`upstream-body-too-large`) or a body ' +
+      'in a Content-Encoding vspc-proxy cannot decode (`upstream-bad-answer`); ' +
       'for `/jobs/copy*` also VSPC failed (520 and other 5xx, `upstream-error`) or answered a status it should ' +
       "not have (`upstream-rejected`), with VSPC's body in `vspc`.",
     code: 'upstream-unreachable',
@@ -405,6 +406,12 @@ const SINGLE_PROBLEM_RESPONSES = {
         summary: 'VSPC body too large',
         code: 'upstream-body-too-large',
         detail: problemForFailure('body-too-large').detail,
+        instance: '/jobs/copy',
+      },
+      'upstream-bad-answer': {
+        summary: "VSPC's answer unreadable",
+        code: 'upstream-bad-answer',
+        detail: problemForFailure('bad-answer').detail,
         instance: '/jobs/copy',
       },
       'upstream-error': {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { classifyErrorCode, problemForFailure, type UpstreamFailure } from '../../src/upstream/errors.js';
 import { PROBLEMS } from '../../src/http/problems.js';
 import { rootCertificates } from 'node:tls';
-import { trustedCertificates } from '../../src/upstream/client.js';
+import { trustedCertificates } from '../../src/upstream/transport.js';
 
 describe('classifyErrorCode', () => {
   it.each([
