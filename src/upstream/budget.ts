@@ -2,6 +2,7 @@ import type { VspcClient, VspcRequest, VspcResponse } from './client.js';
 import { attemptReserveMs, budgetMsOf, deadlineOf } from './deadline.js';
 import { RefusalError, TransportError, type ShieldRefusal } from './errors.js';
 import type { ShieldObserver } from './observer.js';
+import { Slots } from './slots.js';
 
 export interface BudgetOptions {
   /** Calls in flight at once, all tokens together. */
@@ -50,8 +51,7 @@ export class BudgetLayer implements VspcClient {
   readonly #next: VspcClient;
   readonly #options: BudgetOptions;
   readonly #now: () => number;
-  #inflight = 0;
-  readonly #inflightByToken = new Map<string, number>();
+  readonly #slots: Slots;
   /** Waiters in arrival order. */
   readonly #queue: Waiter[] = [];
   #drainAt = Infinity;
@@ -61,11 +61,12 @@ export class BudgetLayer implements VspcClient {
     this.origin = next.origin;
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#slots = new Slots(options.maxConcurrency, options.maxConcurrencyPerToken);
   }
 
   /** Calls in flight now. */
   get inflight(): number {
-    return this.#inflight;
+    return this.#slots.inflight;
   }
 
   /** Calls waiting for a slot now. */
@@ -116,8 +117,8 @@ export class BudgetLayer implements VspcClient {
   #admit(request: VspcRequest, deadline: number, reserveMs: number): Promise<void> | null {
     const refusal = this.#refusalOf(request, reserveMs);
     if (refusal !== null) throw refusal;
-    if (this.#queue.length === 0 && this.#hasSlot(request.tokenHash)) {
-      this.#take(request.tokenHash);
+    if (this.#queue.length === 0 && this.#slots.hasRoom(request.tokenHash)) {
+      this.#slots.take(request.tokenHash);
       return null;
     }
     // Bulk calls may fill half the queue: the other half stays for callers who wait for their answer.
@@ -154,7 +155,7 @@ export class BudgetLayer implements VspcClient {
       this.#arm(waiter);
       // Waiters ahead may be blocked by their token's cap only (the pump ran when anything else
       // changed): this one may go now, if its own token has room.
-      if (this.#hasSlot(request.tokenHash)) this.#pump();
+      if (this.#slots.hasRoom(request.tokenHash)) this.#pump();
     });
   }
 
@@ -179,25 +180,8 @@ export class BudgetLayer implements VspcClient {
     waiter.timer.unref(); // a wait alone never keeps the process alive
   }
 
-  #hasSlot(tokenHash: string | undefined): boolean {
-    if (this.#inflight >= this.#options.maxConcurrency) return false;
-    if (tokenHash === undefined) return true;
-    return (this.#inflightByToken.get(tokenHash) ?? 0) < this.#options.maxConcurrencyPerToken;
-  }
-
-  #take(tokenHash: string | undefined): void {
-    this.#inflight += 1;
-    if (tokenHash !== undefined)
-      this.#inflightByToken.set(tokenHash, (this.#inflightByToken.get(tokenHash) ?? 0) + 1);
-  }
-
   #release(tokenHash: string | undefined): void {
-    this.#inflight -= 1;
-    if (tokenHash !== undefined) {
-      const left = (this.#inflightByToken.get(tokenHash) ?? 1) - 1;
-      if (left === 0) this.#inflightByToken.delete(tokenHash);
-      else this.#inflightByToken.set(tokenHash, left);
-    }
+    this.#slots.release(tokenHash);
     this.#pump();
   }
 
@@ -207,7 +191,7 @@ export class BudgetLayer implements VspcClient {
    * loop: refusing never re-enters it, however long the queue.
    */
   #pump(): void {
-    while (this.#inflight < this.#options.maxConcurrency) {
+    while (this.#slots.anyFree) {
       const index = this.#nextAdmissible();
       if (index === -1) return;
       // Admitting or refusing takes the waiter out of the queue (it is found at `index`, near the front).
@@ -217,7 +201,7 @@ export class BudgetLayer implements VspcClient {
         waiter.refuse(refusal);
         continue;
       }
-      this.#take(waiter.request.tokenHash);
+      this.#slots.take(waiter.request.tokenHash);
       waiter.admit();
     }
   }
@@ -226,7 +210,8 @@ export class BudgetLayer implements VspcClient {
   #nextAdmissible(): number {
     for (const bulk of [false, true]) {
       const index = this.#queue.findIndex(
-        (waiter) => (waiter.request.priority === 'bulk') === bulk && this.#hasSlot(waiter.request.tokenHash),
+        (waiter) =>
+          (waiter.request.priority === 'bulk') === bulk && this.#slots.hasRoom(waiter.request.tokenHash),
       );
       if (index !== -1) return index;
     }
