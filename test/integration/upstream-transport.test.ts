@@ -48,6 +48,34 @@ describe('the upstream client on the wire', () => {
     });
   });
 
+  it('sends only the headers it is given, its user agent and accept-encoding, and what HTTP/1.1 needs', async () => {
+    await start((_call, res) => res.end('{}'));
+    await get('/api/v3/x', { authorization: 'Bearer t', 'x-client-version': '3.6' });
+    await (client as VspcClient).request({
+      method: 'POST',
+      target: '/api/v3/y',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{}'),
+    });
+    const names = (index: number) => Object.keys(vspc?.calls[index]?.headers ?? {}).sort();
+    expect(names(0)).toEqual([
+      'accept-encoding',
+      'authorization',
+      'connection',
+      'host',
+      'user-agent',
+      'x-client-version',
+    ]);
+    expect(names(1)).toEqual([
+      'accept-encoding',
+      'connection',
+      'content-length',
+      'content-type',
+      'host',
+      'user-agent',
+    ]);
+  });
+
   it.each([
     ['gzip', 'gzip', zlib.gzipSync],
     ['x-gzip', 'gzip', zlib.gzipSync],

@@ -292,6 +292,19 @@ describe('the composed shield under review findings', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('after drain(), a call already in its retries gets no attempt that ends past the drain', async () => {
+    const clock = 1_000;
+    const { client, seen, pending } = scriptedClient(['pending', 200]);
+    const shield = shieldOver(client, { retries: 1, random: () => 0, now: () => clock });
+    const answer = shield.request(call('/x'));
+    await settle();
+    expect(seen[0]?.timeoutMs).toBe(10_000);
+    shield.drain(clock + 1_000);
+    pending[0]?.(520);
+    expect((await answer).status).toBe(200);
+    expect(seen.map((request) => request.timeoutMs)).toEqual([10_000, 1_000]);
+  });
+
   it('lets bulk calls fill only half the queue', async () => {
     const { client } = pendingClient();
     const shield = shieldOver(client, { queueMax: 4 });
