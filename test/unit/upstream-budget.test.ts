@@ -102,7 +102,7 @@ describe('BudgetLayer', () => {
       refusalFor: (request) =>
         open && request.readiness !== true ? new RefusalError('breaker-open', 10) : null,
     });
-    void budget.request(call('/busy'));
+    void failureOf(budget.request(call('/busy')));
     const refused = failureOf(budget.request(call('/refused')));
     const probe = failureOf(budget.request(call('/readyz', { readiness: true })));
     await settle();
@@ -119,7 +119,7 @@ describe('BudgetLayer', () => {
   it('ends a wait when only the attempt reserve is left of the deadline: queue-timeout, never sent', async () => {
     const { client, calls } = pendingClient();
     const { budget, rejected } = budgetOver(client, { now: Date.now, defaultTimeoutMs: 400 });
-    void budget.request(call('/busy'));
+    void failureOf(budget.request(call('/busy')));
     const started = Date.now();
     // The reserve of a 400 ms budget is a quarter of it: the wait ends after ~300 ms.
     await expect(budget.request(call('/waits'))).rejects.toMatchObject({
@@ -134,13 +134,13 @@ describe('BudgetLayer', () => {
   it('a full queue refuses at once; bulk calls may fill only half of it', async () => {
     const { client } = pendingClient();
     const { budget } = budgetOver(client, { queueMax: 2 });
-    void budget.request(call('/busy'));
+    void failureOf(budget.request(call('/busy')));
     const bulk = [1, 2].map((index) =>
       failureOf(budget.request(call(`/bulk-${index}`, { priority: 'bulk' }))),
     );
     await settle();
     expect(await bulk[1]).toBe('queue-full');
-    void budget.request(call('/interactive'));
+    void failureOf(budget.request(call('/interactive')));
     expect(await failureOf(budget.request(call('/one-too-many')))).toBe('queue-full');
     expect(budget.queueLength).toBe(2);
   });
@@ -150,7 +150,7 @@ describe('BudgetLayer.drain', () => {
   it('refuses at once the waiters that cannot start with their reserve before the drain, with Retry-After', async () => {
     const { client, calls } = pendingClient();
     const { budget, now, rejected } = budgetOver(client);
-    void budget.request(call('/busy'));
+    void failureOf(budget.request(call('/busy')));
     const waiting = budget.request(call('/waits'));
     await settle();
     budget.drain(now() + 100); // less than the 250 ms an attempt keeps
@@ -163,7 +163,7 @@ describe('BudgetLayer.drain', () => {
   it('lets waiters with time left go, their deadline cut to the drain’s; those still waiting at the drain’s reserve are refused', async () => {
     const { client, calls } = pendingClient();
     const { budget } = budgetOver(client, { now: Date.now, maxConcurrency: 1 });
-    void budget.request(call('/busy'));
+    void failureOf(budget.request(call('/busy')));
     const admitted = budget.request(call('/admitted'));
     const left = failureOf(budget.request(call('/left-waiting')));
     await settle();
