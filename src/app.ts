@@ -29,15 +29,16 @@ import {
   type RateLimiter,
 } from './http/rate-limit.js';
 import { createMetrics, createMetricsHandler, type Metrics } from './metrics.js';
-import { createUpstreamClient, upstreamOptionsFrom, type UpstreamClient } from './upstream/client.js';
-import { UpstreamShield, type BreakerState } from './upstream/shield.js';
+import type { VspcClient } from './upstream/client.js';
+import { createShield, type BreakerState, type ShieldedClient } from './upstream/shield.js';
+import { createTransport, transportOptionsFrom } from './upstream/transport.js';
 
 /** Everything the app needs, built by `main.ts` (or by a test). */
 export interface AppDeps {
   config: Config;
   logger: Logger;
   /** Every call to VSPC goes through the shield: budget, throttle holds, breaker, retries. */
-  upstream: UpstreamShield;
+  upstream: ShieldedClient;
   cache: ResponseCache;
   metrics: Metrics;
   /** Per-caller token buckets; `null` when `RATE_LIMIT_RPS=0`. */
@@ -180,14 +181,14 @@ export function createAppDeps(
     /** 0 ≤ x < 1, for retry jitter; tests inject one. */
     random?: () => number;
     /** The client the shield sends calls with; an HTTP client for `origin` when not given (tests inject one). */
-    transport?: UpstreamClient;
+    transport?: VspcClient;
   },
 ): AppDeps {
   const now = options.now ?? Date.now;
   const metrics = options.metrics ?? createMetrics({ defaultMetrics: false });
-  const client =
-    options.transport ?? createUpstreamClient(upstreamOptionsFrom(config, options.origin, options.userAgent));
-  const upstream = new UpstreamShield(client, {
+  const transport =
+    options.transport ?? createTransport(transportOptionsFrom(config, options.origin, options.userAgent));
+  const upstream = createShield(transport, {
     maxConcurrency: config.upstreamMaxConcurrency,
     maxConcurrencyPerToken: config.upstreamMaxConcurrencyPerToken,
     queueMax: config.upstreamQueueMax,
@@ -196,6 +197,7 @@ export function createAppDeps(
     throttleDefaultS: config.upstreamThrottleDefaultS,
     breakerFailures: config.breakerFailures,
     breakerCooldownMs: config.breakerCooldownMs,
+    breakerWindowMs: config.breakerWindowMs,
     defaultTimeoutMs: config.upstreamTimeoutMs,
     logger: options.logger,
     now,
@@ -203,7 +205,10 @@ export function createAppDeps(
     observer: {
       attempt: (outcome, seconds) => metrics.upstreamRequest(outcome, seconds),
       throttled: () => metrics.upstreamThrottled(),
-      rejected: (reason) => metrics.upstreamRejected(reason),
+      // Refusals while shutting down have no series of their own: the process is going away.
+      rejected: (reason) => {
+        if (reason !== 'shutting-down') metrics.upstreamRejected(reason);
+      },
     },
   });
   const cache = new ResponseCache({

@@ -43,10 +43,15 @@ export interface Config {
   readonly upstreamRetryBaseMs: number;
   /** Hold after a VSPC 429 that says neither `retryAfter` nor `Retry-After`. */
   readonly upstreamThrottleDefaultS: number;
-  /** Consecutive failed VSPC calls that open the circuit breaker; 0 turns it off. */
+  /**
+   * What the run of failed VSPC calls must add up to for the circuit breaker to open (transport
+   * failures, plus the distinct callers or paths of 5xx answers); 0 turns it off.
+   */
   readonly breakerFailures: number;
   /** How long the breaker stays open before one probe call decides. */
   readonly breakerCooldownMs: number;
+  /** Failed calls older than this no longer count towards opening the breaker. */
+  readonly breakerWindowMs: number;
   readonly requestMaxBodyBytes: number;
   readonly logLevel: LogLevel;
   /** Origins allowed to call the proxy from a browser; empty: no CORS headers at all. */
@@ -81,6 +86,7 @@ export interface Config {
   /** Overall deadline of one `/jobs/copy?all=true` answer. */
   readonly jobsAllDeadlineMs: number;
   readonly readyTimeoutMs: number;
+  /** On SIGTERM/SIGINT, how long in-flight requests may take; never shorter than {@link upstreamTimeoutMs}. */
   readonly shutdownTimeoutMs: number;
   /** Settings of the VSPC simulator (`npm run simulator`, or embedded when `VSPC_URL` is unset). */
   readonly simulator: SimulatorSettings;
@@ -324,6 +330,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     );
   }
   const maxConcurrency = integer(raw, 'UPSTREAM_MAX_CONCURRENCY', 1, MAX_CONCURRENCY);
+  const shutdownTimeoutMs = integer(raw, 'SHUTDOWN_TIMEOUT_MS', 0, MAX_TIMEOUT_MS);
+  // The longest VSPC call must be able to finish inside the shutdown grace.
+  if (shutdownTimeoutMs < timeoutMs) {
+    throw new ConfigError(
+      'SHUTDOWN_TIMEOUT_MS',
+      String(shutdownTimeoutMs),
+      `at least UPSTREAM_TIMEOUT_MS (${timeoutMs}), so the longest VSPC call can finish while shutting down`,
+    );
+  }
   return Object.freeze({
     nodeEnv,
     port: integer(raw, 'PORT', 0, MAX_PORT),
@@ -350,6 +365,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     upstreamThrottleDefaultS: integer(raw, 'UPSTREAM_THROTTLE_DEFAULT_S', 1, MAX_HOLD_S),
     breakerFailures: integer(raw, 'BREAKER_FAILURES', 0, MAX_BREAKER_FAILURES),
     breakerCooldownMs: integer(raw, 'BREAKER_COOLDOWN_MS', 1, MAX_CACHE_TIME_MS),
+    breakerWindowMs: integer(raw, 'BREAKER_WINDOW_MS', 1, MAX_CACHE_TIME_MS),
     requestMaxBodyBytes: integer(raw, 'REQUEST_MAX_BODY_BYTES', 1, MAX_BODY_BYTES),
     logLevel: oneOf(raw, 'LOG_LEVEL', LOG_LEVELS),
     corsOrigins: Object.freeze(origins(raw)),
@@ -369,7 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     jobsAllMaxItems: integer(raw, 'JOBS_ALL_MAX_ITEMS', 1, MAX_JOBS_ALL_ITEMS),
     jobsAllDeadlineMs: integer(raw, 'JOBS_ALL_DEADLINE_MS', 1, MAX_TIMEOUT_MS),
     readyTimeoutMs: integer(raw, 'READY_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
-    shutdownTimeoutMs: integer(raw, 'SHUTDOWN_TIMEOUT_MS', 0, MAX_TIMEOUT_MS),
+    shutdownTimeoutMs,
     simulator: simulatorSettings(raw),
   });
 }

@@ -92,6 +92,10 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, graceMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
+    // Every VSPC call ends before the grace does, with time left to write its answer; calls that
+    // cannot start in time are answered 503 shutting-down with Retry-After, never cut off.
+    const marginMs = Math.min(DRAIN_MARGIN_MS, config.shutdownTimeoutMs / DRAIN_MARGIN_SHARE_DIVISOR);
+    upstream.drain(Date.now() + config.shutdownTimeoutMs - marginMs);
     const force = setTimeout(() => {
       logger.warn('grace period over: closing remaining connections');
       server.closeAllConnections();
@@ -114,5 +118,9 @@ async function main(): Promise<void> {
 }
 
 const IDLE_SWEEP_MS = 100;
+/** Time kept at the end of the shutdown grace to write the answers of the last VSPC calls... */
+const DRAIN_MARGIN_MS = 1000;
+/** ...at most a tenth of the grace. */
+const DRAIN_MARGIN_SHARE_DIVISOR = 10;
 
 void main();

@@ -1,6 +1,11 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
+import {
+  PASSED_RESPONSE_HEADERS,
+  type UpstreamClient,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { createEntry, STALE_REFRESH_RETRY_MS, type CachedAnswer } from './entry.js';
 import { revokesToken, staleIfErrorAllowsFailure, staleIfErrorAllowsStatus } from './policy.js';
@@ -144,11 +149,7 @@ export class ResponseCache {
     if (options.report !== undefined) options.report.collapsed = collapsed;
     const entry = await pending;
     if (entry === undefined)
-      throw new UpstreamError(
-        'aborted',
-        'ERR_ABORTED',
-        'The cache entry was purged while it was being fetched.',
-      );
+      throw new UpstreamError('aborted', 'The cache entry was purged while it was being fetched.');
     const outcome = collapsed ? 'collapsed' : options.forceRefresh ? 'refresh' : 'miss';
     return { entry, outcome };
   }
@@ -225,9 +226,10 @@ export class ResponseCache {
       const entry = createEntry({
         key,
         contentType: this.#internContentType(answer.headers['content-type']),
-        headers: Object.entries(answer.headers).flatMap(([name, value]) =>
-          name === 'content-type' || value === undefined ? [] : [name, value],
-        ),
+        headers: PASSED_RESPONSE_HEADERS.flatMap((name) => {
+          const value = answer.headers[name];
+          return name === 'content-type' || value === undefined ? [] : [name, value];
+        }),
         body: answer.body,
         path: this.#byPath.intern(context.path),
         tokenHash: this.#byToken.intern(context.tokenHash),

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { UpstreamClient } from '../upstream/client.js';
-import type { BreakerState } from '../upstream/shield.js';
+import type { BreakerState } from '../upstream/breaker.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { instanceOf, requestIdOf } from './api-request.js';
 import { sendProblem } from './problems.js';

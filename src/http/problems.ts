@@ -19,6 +19,7 @@ export const PROBLEMS = {
   'upstream-throttled': { status: 429, title: 'VSPC is throttling these requests' },
   'upstream-unreachable': { status: 502, title: 'VSPC unreachable' },
   'upstream-body-too-large': { status: 502, title: 'VSPC response too large' },
+  'upstream-bad-answer': { status: 502, title: "VSPC's answer could not be read" },
   'upstream-error': { status: 502, title: 'VSPC failed' },
   'upstream-rejected': { status: 502, title: 'VSPC refused the request vspc-proxy made' },
   'upstream-timeout': { status: 504, title: 'VSPC did not answer in time' },

@@ -3,7 +3,12 @@ import type { Logger } from 'pino';
 import { invalidationPrefix, revokesToken } from '../cache/policy.js';
 import type { TokenHasher } from '../cache/key.js';
 import type { ResponseCache } from '../cache/store.js';
-import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/client.js';
+import {
+  PASSED_RESPONSE_HEADERS,
+  type UpstreamClient,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from '../upstream/client.js';
 import { UpstreamError, problemForFailure, retryHeadersFor } from '../upstream/errors.js';
 import { logFieldsOf } from './access-log.js';
 import { TOKEN_PATH, instanceOf, readApiRequest, requestIdOf, type ApiRequest } from './api-request.js';
@@ -145,8 +150,10 @@ export function sendUpstreamAnswer(
   extraHeaders: Record<string, string> = {},
 ): void {
   res.statusCode = answer.status;
-  for (const [name, value] of Object.entries(answer.headers)) {
-    res.setHeader(name, name === 'location' ? rewriteLocation(value, upstreamOrigin) : value);
+  for (const name of PASSED_RESPONSE_HEADERS) {
+    const value = answer.headers[name];
+    if (value !== undefined)
+      res.setHeader(name, name === 'location' ? rewriteLocation(value, upstreamOrigin) : value);
   }
   for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
   if (BODILESS_STATUSES.has(answer.status)) {

@@ -1,6 +1,6 @@
 import type { ProblemCode } from '../http/problems.js';
 import type { UpstreamResponse } from '../upstream/client.js';
-import { throttleOf } from '../upstream/shield.js';
+import { throttleOf } from '../upstream/throttle-answer.js';
 
 /** How one VSPC error answer is told to a `/jobs/copy` client. */
 export interface VspcProblem {

@@ -19,7 +19,11 @@ const TOKEN = 'tok-shield-breaker-456';
 const COOLDOWN_MS = 10_000;
 const START_MS = 1_000_000;
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
-/** The breaker at its documented defaults; retries stay off unless a test turns them on. */
+/**
+ * The breaker at its documented defaults; retries stay off unless a test turns them on. VSPC's 5xx
+ * answers count by source (distinct callers or paths): the tests that open it with 520s send each
+ * request as another tenant (see {@link tenant}).
+ */
 const BREAKER_ON: Readonly<Record<string, string>> = {
   BREAKER_FAILURES: '5',
   BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
@@ -146,6 +150,8 @@ function manualClock(): { now: () => number; advance(ms: number): void } {
 let sequence = 0;
 /** A URL no earlier request used, so the cache never answers it. */
 const freshUrl = (): string => `${JOBS}?limit=1&offset=${(sequence += 1)}`;
+/** A bearer token no earlier request used: another tenant. */
+const tenant = (): string => `tok-tenant-${(sequence += 1)}`;
 
 function send(
   server: Listening,
@@ -161,10 +167,11 @@ function send(
   });
 }
 
-/** Sends the requests one after another; resolves with their statuses. */
+/** Sends the requests one after another, each as another tenant; resolves with their statuses. */
 async function statusesOf(server: Listening, count: number): Promise<number[]> {
   const statuses: number[] = [];
-  for (let index = 0; index < count; index += 1) statuses.push((await send(server)).status);
+  for (let index = 0; index < count; index += 1)
+    statuses.push((await send(server, { token: tenant() })).status);
   return statuses;
 }
 
@@ -204,7 +211,7 @@ function expectBreakerRefusal(res: RawAnswer, retryAfter: string): void {
   });
 }
 
-/** Opens the breaker with BREAKER_FAILURES 520s in a row. */
+/** Opens the breaker with BREAKER_FAILURES 520s in a row, from as many tenants. */
 async function openBreaker({ vspc, proxy, server }: Setup): Promise<void> {
   const before = vspc.upstream.calls.length;
   vspc.replies.push(520, 520, 520, 520, 520);
@@ -214,7 +221,7 @@ async function openBreaker({ vspc, proxy, server }: Setup): Promise<void> {
 }
 
 describe('the circuit breaker', () => {
-  it('opens after exactly BREAKER_FAILURES consecutive 520s: then 503 upstream-unavailable at once, no VSPC call, /readyz 503, breaker_state 1', async () => {
+  it('opens after exactly BREAKER_FAILURES consecutive 520s from as many tenants: then 503 upstream-unavailable at once, no VSPC call, /readyz 503, breaker_state 1', async () => {
     const clock = manualClock();
     const s = await setup(BREAKER_ON, { now: clock.now });
     const { vspc, proxy, server } = s;
@@ -225,7 +232,7 @@ describe('the circuit breaker', () => {
     expect(logged(proxy, OPENED)).toHaveLength(0);
 
     vspc.replies.push(520);
-    const fifth = await send(server);
+    const fifth = await send(server, { token: tenant() });
     expect(fifth.status).toBe(520); // VSPC's own answer still reaches the client
     expect(JSON.parse(fifth.body)).toEqual({
       errors: [{ message: 'forced 520', type: 'transport', code: 520 }],
@@ -269,7 +276,7 @@ describe('the circuit breaker', () => {
     const { vspc, proxy, server } = await setup({ ...BREAKER_ON, UPSTREAM_MAX_CONCURRENCY: '1' });
     vspc.replies.push('hold');
     vspc.fallback = 520;
-    const answers = Array.from({ length: 7 }, () => send(server));
+    const answers = Array.from({ length: 7 }, () => send(server, { token: tenant() }));
     await waitFor(() => proxy.deps.upstream.inflight === 1 && proxy.deps.upstream.queueLength === 6);
     vspc.release(520);
     const statuses = (await Promise.all(answers)).map((res) => res.status);
@@ -278,11 +285,11 @@ describe('the circuit breaker', () => {
     expect(logged(proxy, OPENED)).toHaveLength(1);
   });
 
-  it('transport failures and any 5xx count: 520, 503, reset, 504 and a timeout open it', async () => {
+  it('transport failures and any 5xx count: 520, 503, reset, 504 and a timeout (five tenants) open it', async () => {
     const { vspc, proxy, server } = await setup({ ...BREAKER_ON, UPSTREAM_TIMEOUT_MS: '200' });
     vspc.replies.push(520, 503, 'reset', 504, 'hang');
     const answers = [];
-    for (let index = 0; index < 5; index += 1) answers.push(await send(server));
+    for (let index = 0; index < 5; index += 1) answers.push(await send(server, { token: tenant() }));
     expect(answers.map((res) => res.status)).toEqual([520, 503, 502, 504, 504]);
     expect(JSON.parse(answers[2]?.body ?? '')).toMatchObject({ code: 'upstream-unreachable' });
     expect(JSON.parse(answers[4]?.body ?? '')).toMatchObject({ code: 'upstream-timeout' });
@@ -399,7 +406,7 @@ describe('the circuit breaker', () => {
     expect(proxy.deps.upstream.breakerState).toBe('closed');
     expect(await metric(server, 'breaker_state')).toBe(0);
     vspc.replies.push(520);
-    expect((await send(server)).status).toBe(520);
+    expect((await send(server, { token: tenant() })).status).toBe(520);
     expect(proxy.deps.upstream.breakerState).toBe('open');
     expectBreakerRefusal(await send(server), '10');
     expect(vspc.upstream.calls).toHaveLength(10);
@@ -422,7 +429,7 @@ describe('the circuit breaker', () => {
     },
   );
 
-  it('with retries on, a retry the breaker refuses ends with VSPC’s last answer', async () => {
+  it('with retries on, a call counts once, by its last attempt: 520s from two calls of one tenant leave it closed', async () => {
     const { vspc, proxy, server } = await setup(
       { ...BREAKER_ON, UPSTREAM_RETRIES: '2' },
       { random: () => 0 },
@@ -430,13 +437,12 @@ describe('the circuit breaker', () => {
     vspc.fallback = 520;
     expect((await send(server)).status).toBe(520); // attempts 1-3
     expect(vspc.upstream.calls).toHaveLength(3);
-    const second = await send(server); // attempts 4 and 5 open the breaker; the third is refused
+    const second = await send(server); // attempts 4-6: the same tenant, the same path
     expect(second.status).toBe(520);
     expect(JSON.parse(second.body)).toMatchObject({ errors: [{ code: 520 }] });
-    expect(vspc.upstream.calls).toHaveLength(5);
-    expect(proxy.deps.upstream.breakerState).toBe('open');
-    expectBreakerRefusal(await send(server), '10');
-    expect(vspc.upstream.calls).toHaveLength(5);
+    expect(vspc.upstream.calls).toHaveLength(6);
+    expect(proxy.deps.upstream.breakerState).toBe('closed');
+    expect(await metric(server, 'upstream_requests_total{status="520"}')).toBe(6);
   });
 });
 
@@ -603,8 +609,8 @@ describe('retries of idempotent calls', () => {
     await waitFor(() => proxy.deps.upstream.queueLength === 2);
     vspc.release(520);
     expect((await Promise.all([a, b, c])).map((res) => res.status)).toEqual([200, 200, 200]);
-    // The retries wait for a slot like everyone else: behind the calls queued meanwhile.
-    expect(vspc.urls()).toEqual([retried, others[0], others[1], retried, retried]);
+    // A call keeps its slot through its backoffs and retries: the calls queued meanwhile wait for all of it.
+    expect(vspc.urls()).toEqual([retried, retried, retried, others[0], others[1]]);
     expect(vspc.peak).toBe(1);
   });
 });
@@ -626,13 +632,16 @@ describe('against the simulator', () => {
     return { sim, proxy, server, token: sim.issueToken('admin').accessToken };
   }
 
-  it('a failing simulator opens the breaker after 5 calls; healed, the probe after the cool-down closes it', async () => {
+  it('a failing simulator opens the breaker after 5 calls of 5 sessions; healed, the probe after the cool-down closes it', async () => {
     const clock = manualClock();
     const { sim, proxy, server, token } = await simulatorProxy({ failureRate: 1 }, BREAKER_ON, {
       now: clock.now,
     });
     const statuses = [];
-    for (let index = 0; index < 5; index += 1) statuses.push((await send(server, { token })).status);
+    for (let index = 0; index < 5; index += 1) {
+      const session = sim.issueToken('admin').accessToken;
+      statuses.push((await send(server, { token: session })).status);
+    }
     expect(statuses).toEqual([520, 520, 520, 520, 520]);
     expectBreakerRefusal(await send(server, { token }), '10');
     expect(sim.requestCount).toBe(5);

@@ -23,6 +23,10 @@ describe('process start-up', () => {
       'Invalid configuration: VSPC_CA_FILE="/nonexistent/ca.pem" is not allowed',
     ],
     [
+      { SHUTDOWN_TIMEOUT_MS: '10000' },
+      'Invalid configuration: SHUTDOWN_TIMEOUT_MS="10000" is not allowed; expected at least UPSTREAM_TIMEOUT_MS (15000)',
+    ],
+    [
       { NODE_ENV: 'production' },
       'Invalid configuration: VSPC_URL="" is not allowed; expected the VSPC origin when NODE_ENV=production',
     ],
@@ -57,6 +61,8 @@ describe('process start-up', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       SIMULATOR_LATENCY_MS: '300',
+      // The shutdown grace may not be shorter than the upstream timeout.
+      UPSTREAM_TIMEOUT_MS: '5000',
       SHUTDOWN_TIMEOUT_MS: '5000',
     });
     const port = await proxy.listening;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'node:net';
-import { createUpstreamClient } from '../../src/upstream/client.js';
+import { createTransport } from '../../src/upstream/transport.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -23,7 +23,7 @@ describe('keep-alive sockets to VSPC', () => {
 
   /** Sockets idle for 100 ms are closed; requests themselves may take 2 s. */
   const clientWithShortIdle = () =>
-    createUpstreamClient({
+    createTransport({
       origin: vspc.url,
       timeoutMs: 2000,
       connectTimeoutMs: 1000,

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createUpstreamClient, type UpstreamClient } from '../../src/upstream/client.js';
+import type { VspcClient } from '../../src/upstream/client.js';
+import { createTransport } from '../../src/upstream/transport.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/servers.js';
 
 const PART = Buffer.alloc(20_000, 'x');
 
 describe('the upstream client reads whole bodies', () => {
   let vspc: ScriptedUpstream;
-  let client: UpstreamClient;
+  let client: VspcClient;
   afterEach(async () => {
     client.close();
     await vspc.close();
@@ -14,7 +15,7 @@ describe('the upstream client reads whole bodies', () => {
 
   async function start(script: ScriptedUpstream['script']): Promise<void> {
     vspc = await startScriptedUpstream(script);
-    client = createUpstreamClient({
+    client = createTransport({
       origin: vspc.url,
       timeoutMs: 2000,
       connectTimeoutMs: 1000,

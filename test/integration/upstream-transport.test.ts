@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
 import zlib from 'node:zlib';
-import { createUpstreamClient, type UpstreamClient } from '../../src/upstream/client.js';
+import type { VspcClient } from '../../src/upstream/client.js';
+import { createTransport } from '../../src/upstream/transport.js';
 import request from 'supertest';
 import { buildProxy } from '../helpers/proxy.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../helpers/servers.js';
@@ -11,7 +12,7 @@ const MAX_BODY_BYTES = 64_000;
 
 describe('the upstream client on the wire', () => {
   let vspc: ScriptedUpstream | undefined;
-  let client: UpstreamClient | undefined;
+  let client: VspcClient | undefined;
   afterEach(async () => {
     client?.close();
     await vspc?.close();
@@ -19,8 +20,8 @@ describe('the upstream client on the wire', () => {
     vspc = undefined;
   });
 
-  function clientFor(origin: string, timeoutMs = 2000): UpstreamClient {
-    client = createUpstreamClient({
+  function clientFor(origin: string, timeoutMs = 2000): VspcClient {
+    client = createTransport({
       origin,
       timeoutMs,
       connectTimeoutMs: 1000,
@@ -30,13 +31,13 @@ describe('the upstream client on the wire', () => {
     return client;
   }
 
-  async function start(script: ScriptedUpstream['script']): Promise<UpstreamClient> {
+  async function start(script: ScriptedUpstream['script']): Promise<VspcClient> {
     vspc = await startScriptedUpstream(script);
     return clientFor(vspc.url);
   }
 
   const get = (target = '/api/v3/x', headers: Record<string, string> = {}) =>
-    (client as UpstreamClient).request({ method: 'GET', target, headers });
+    (client as VspcClient).request({ method: 'GET', target, headers });
 
   it('asks for gzip, deflate and br, and sends its user agent', async () => {
     await start((_call, res) => res.end('{}'));
@@ -45,6 +46,34 @@ describe('the upstream client on the wire', () => {
       'accept-encoding': 'gzip, deflate, br',
       'user-agent': 'vspc-proxy',
     });
+  });
+
+  it('sends only the headers it is given, its user agent and accept-encoding, and what HTTP/1.1 needs', async () => {
+    await start((_call, res) => res.end('{}'));
+    await get('/api/v3/x', { authorization: 'Bearer t', 'x-client-version': '3.6' });
+    await (client as VspcClient).request({
+      method: 'POST',
+      target: '/api/v3/y',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{}'),
+    });
+    const names = (index: number) => Object.keys(vspc?.calls[index]?.headers ?? {}).sort();
+    expect(names(0)).toEqual([
+      'accept-encoding',
+      'authorization',
+      'connection',
+      'host',
+      'user-agent',
+      'x-client-version',
+    ]);
+    expect(names(1)).toEqual([
+      'accept-encoding',
+      'connection',
+      'content-length',
+      'content-type',
+      'host',
+      'user-agent',
+    ]);
   });
 
   it.each([
@@ -80,7 +109,7 @@ describe('the upstream client on the wire', () => {
       res.setHeader('Content-Encoding', 'gzip');
       res.end('not gzip at all');
     });
-    await expect(get()).rejects.toMatchObject({ failure: 'other', code: 'ERR_CONTENT_DECODING' });
+    await expect(get()).rejects.toMatchObject({ failure: 'bad-answer', code: 'ERR_CONTENT_DECODING' });
   });
 
   it('a HEAD answer declares a length but has no body', async () => {
@@ -88,7 +117,7 @@ describe('the upstream client on the wire', () => {
       res.setHeader('Content-Length', MAX_BODY_BYTES * 10);
       res.end();
     });
-    const answer = await (client as UpstreamClient).request({
+    const answer = await (client as VspcClient).request({
       method: 'HEAD',
       target: '/api/v3/x',
       headers: {},
@@ -113,7 +142,7 @@ describe('the upstream client on the wire', () => {
   it('sends a write body with its length, and an empty one as Content-Length: 0', async () => {
     await start((_call, res) => res.end('{}'));
     const send = (method: string, body?: Buffer) =>
-      (client as UpstreamClient).request({
+      (client as VspcClient).request({
         method,
         target: '/api/v3/x',
         headers: { 'content-type': 'application/json' },
@@ -143,7 +172,7 @@ describe('the upstream client on the wire', () => {
       reached();
     });
     const abort = new AbortController();
-    const pending = (client as UpstreamClient).request({
+    const pending = (client as VspcClient).request({
       method: 'GET',
       target: '/api/v3/x',
       headers: {},
@@ -161,7 +190,7 @@ describe('the upstream client on the wire', () => {
     let connections = 0;
     vspc?.server.on('connection', () => (connections += 1));
     await expect(
-      (client as UpstreamClient).request({
+      (client as VspcClient).request({
         method: 'GET',
         target: '/api/v3/aborted',
         headers: {},
@@ -179,7 +208,7 @@ describe('the upstream client on the wire', () => {
     client?.close();
     clientFor(vspc?.url ?? '', 30_000);
     const started = Date.now();
-    const pending = (client as UpstreamClient).request({
+    const pending = (client as VspcClient).request({
       method: 'GET',
       target: '/api/v3/x',
       headers: {},
@@ -196,7 +225,7 @@ describe('the upstream client on the wire', () => {
         res.setHeader('Content-Encoding', encoding);
         res.end(zlib.gzipSync(PAGE));
       });
-      await expect(get()).rejects.toMatchObject({ failure: 'other', code: 'ERR_CONTENT_DECODING' });
+      await expect(get()).rejects.toMatchObject({ failure: 'bad-answer', code: 'ERR_CONTENT_DECODING' });
     },
   );
 

@@ -160,7 +160,7 @@ describe('ResponseCache: failed refreshes of stale entries', () => {
     calls[0]?.answer(200);
     await first;
     clock.now += TTL_MS + 1;
-    const error = new UpstreamError(failure, 'CODE', 'refused by test', retryAfterS);
+    const error = new UpstreamError(failure, 'refused by test', { retryAfterS });
     const refreshFailedLines = () => logs.lines().filter((line) => line.msg === REFRESH_FAILED);
     // Each read comes a retry interval after the last: each starts a refresh of its own.
     const staleRead = async () => {

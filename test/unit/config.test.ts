@@ -99,6 +99,16 @@ describe('loadConfig', () => {
       'CACHE_MAX_ENTRY_BYTES="999999999" is not allowed; expected at most CACHE_MAX_BYTES',
     ],
     ['ADMIN_TOKEN', 'short', 'ADMIN_TOKEN="<5 characters>" is not allowed; expected at least 16 characters.'],
+    [
+      'BREAKER_WINDOW_MS',
+      '0',
+      'BREAKER_WINDOW_MS="0" is not allowed; expected an integer from 1 to 86400000.',
+    ],
+    [
+      'SHUTDOWN_TIMEOUT_MS',
+      '14999',
+      'SHUTDOWN_TIMEOUT_MS="14999" is not allowed; expected at least UPSTREAM_TIMEOUT_MS (15000), so the longest VSPC call can finish while shutting down.',
+    ],
   ])('refuses %s=%s with one line naming it', (variable, value, message) => {
     let thrown: unknown;
     try {
@@ -111,6 +121,20 @@ describe('loadConfig', () => {
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(message);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('lets the longest VSPC call finish inside the shutdown grace, which ends before Kubernetes kills the pod', () => {
+    expect(load({})).toMatchObject({
+      upstreamTimeoutMs: 15000,
+      jobsAllDeadlineMs: 20000,
+      shutdownTimeoutMs: 25000,
+      breakerWindowMs: 30000,
+    });
+    // Both given: the shutdown grace is compared with the upstream timeout it is given with.
+    expect(load({ UPSTREAM_TIMEOUT_MS: '5000', SHUTDOWN_TIMEOUT_MS: '5000' }).shutdownTimeoutMs).toBe(5000);
+    expect(() => load({ UPSTREAM_TIMEOUT_MS: '30000' })).toThrow(
+      'SHUTDOWN_TIMEOUT_MS="25000" is not allowed; expected at least UPSTREAM_TIMEOUT_MS (30000)',
+    );
   });
 
   it('refuses to serve the demo simulator in production', () => {

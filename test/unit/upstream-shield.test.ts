@@ -1,15 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../src/upstream/client.js';
-import { UpstreamError } from '../../src/upstream/errors.js';
-import { UpstreamShield, isRetryable, throttleOf, type ShieldOptions } from '../../src/upstream/shield.js';
+import type { VspcClient, VspcRequest, VspcResponse } from '../../src/upstream/client.js';
+import { TransportError, UpstreamError, type TransportFailure } from '../../src/upstream/errors.js';
+import { isRetryable } from '../../src/upstream/retry.js';
+import { createShield, type ShieldOptions, type ShieldedClient } from '../../src/upstream/shield.js';
+import { throttleOf } from '../../src/upstream/throttle-answer.js';
 
 /** A client whose calls stay pending until the test answers them, in any order. */
 function pendingClient() {
-  const calls: Array<{ request: UpstreamRequest; answer(status: number): void }> = [];
-  const client: UpstreamClient = {
+  const calls: Array<{ request: VspcRequest; answer(status: number): void }> = [];
+  const client: VspcClient = {
     origin: 'http://vspc.invalid',
     request: (request) =>
-      new Promise<UpstreamResponse>((resolve) => {
+      new Promise<VspcResponse>((resolve) => {
         calls.push({
           request,
           answer: (status) => resolve({ status, headers: {}, body: Buffer.from('{}'), durationMs: 1 }),
@@ -22,8 +24,8 @@ function pendingClient() {
 
 const quietLogger = { warn: () => undefined, info: () => undefined };
 
-function shieldOver(client: UpstreamClient, options: Partial<ShieldOptions> = {}): UpstreamShield {
-  return new UpstreamShield(client, {
+function shieldOver(client: VspcClient, options: Partial<ShieldOptions> = {}): ShieldedClient {
+  return createShield(client, {
     maxConcurrency: 1,
     maxConcurrencyPerToken: 1,
     queueMax: 100,
@@ -32,13 +34,14 @@ function shieldOver(client: UpstreamClient, options: Partial<ShieldOptions> = {}
     throttleDefaultS: 5,
     breakerFailures: 0,
     breakerCooldownMs: 10_000,
+    breakerWindowMs: 30_000,
     defaultTimeoutMs: 10_000,
     logger: quietLogger,
     ...options,
   });
 }
 
-const call = (target: string, extra: Partial<UpstreamRequest> = {}): UpstreamRequest => ({
+const call = (target: string, extra: Partial<VspcRequest> = {}): VspcRequest => ({
   method: 'GET',
   target,
   headers: {},
@@ -47,7 +50,7 @@ const call = (target: string, extra: Partial<UpstreamRequest> = {}): UpstreamReq
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('UpstreamShield queue order', () => {
+describe('the composed shield: queue order', () => {
   it('admits interactive waiters before bulk ones, each in arrival order', async () => {
     const { client, calls } = pendingClient();
     const shield = shieldOver(client);
@@ -153,8 +156,8 @@ describe('isRetryable', () => {
   const response = (status: number) => ({
     answer: { status, headers: {}, body: Buffer.alloc(0), durationMs: 0 },
   });
-  const failure = (kind: 'reset' | 'refused' | 'timeout' | 'dns' | 'aborted') => ({
-    error: new UpstreamError(kind, 'X', kind),
+  const failure = (kind: TransportFailure) => ({
+    error: new UpstreamError(kind, kind),
   });
 
   it.each([
@@ -178,15 +181,15 @@ describe('isRetryable', () => {
 
 /** A client whose calls settle as the test says, each in turn. */
 function scriptedClient(script: Array<number | 'timeout' | 'pending'>) {
-  const seen: UpstreamRequest[] = [];
+  const seen: VspcRequest[] = [];
   const pending: Array<(status: number) => void> = [];
-  const client: UpstreamClient = {
+  const client: VspcClient = {
     origin: 'http://vspc.invalid',
     request: (request) => {
       seen.push(request);
       const step = script.shift() ?? 200;
-      if (step === 'timeout') return Promise.reject(new UpstreamError('timeout', 'ETIMEDOUT', 'timed out'));
-      return new Promise<UpstreamResponse>((resolve) => {
+      if (step === 'timeout') return Promise.reject(new TransportError('timeout', 'timed out'));
+      return new Promise<VspcResponse>((resolve) => {
         const answer = (status: number) =>
           resolve({ status, headers: {}, body: Buffer.from('{}'), durationMs: 1 });
         if (step === 'pending') pending.push(answer);
@@ -198,7 +201,7 @@ function scriptedClient(script: Array<number | 'timeout' | 'pending'>) {
   return { client, seen, pending };
 }
 
-describe('UpstreamShield under review findings', () => {
+describe('the composed shield under review findings', () => {
   it('refuses thousands of waiters when a hold starts, without recursion, and leaves nothing in flight', async () => {
     const { client, pending } = scriptedClient(['pending']);
     const shield = shieldOver(client, { maxConcurrency: 1, maxConcurrencyPerToken: 1, queueMax: 20_000 });
@@ -289,6 +292,19 @@ describe('UpstreamShield under review findings', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('after drain(), a call already in its retries gets no attempt that ends past the drain', async () => {
+    const clock = 1_000;
+    const { client, seen, pending } = scriptedClient(['pending', 200]);
+    const shield = shieldOver(client, { retries: 1, random: () => 0, now: () => clock });
+    const answer = shield.request(call('/x'));
+    await settle();
+    expect(seen[0]?.timeoutMs).toBe(10_000);
+    shield.drain(clock + 1_000);
+    pending[0]?.(520);
+    expect((await answer).status).toBe(200);
+    expect(seen.map((request) => request.timeoutMs)).toEqual([10_000, 1_000]);
+  });
+
   it('lets bulk calls fill only half the queue', async () => {
     const { client } = pendingClient();
     const shield = shieldOver(client, { queueMax: 4 });
@@ -330,7 +346,7 @@ describe('UpstreamShield under review findings', () => {
       { retryAfter: 30, header: undefined },
       { retryAfter: 2, header: 'soon' },
     ];
-    const client: UpstreamClient = {
+    const client: VspcClient = {
       origin: 'http://vspc.invalid',
       request: () => {
         const next = answers.shift() ?? { retryAfter: 1, header: undefined };

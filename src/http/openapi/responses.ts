@@ -55,7 +55,12 @@ const VSPC_PROBLEM_RESPONSES = {
     SINGLE.AuthRateLimited,
     onlyExamples(SINGLE.Throttled, 'upstream-throttled-hold'),
   ),
-  PassThroughBadGateway: onlyExamples(SINGLE.BadGateway, 'upstream-unreachable', 'upstream-body-too-large'),
+  PassThroughBadGateway: onlyExamples(
+    SINGLE.BadGateway,
+    'upstream-unreachable',
+    'upstream-body-too-large',
+    'upstream-bad-answer',
+  ),
   PassThroughUnavailable: sameStatus(SHIELD_REFUSED, SINGLE.Unavailable, SINGLE.Overloaded),
   PassThroughGatewayTimeout: SINGLE.GatewayTimeout,
 };

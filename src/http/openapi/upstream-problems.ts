@@ -41,7 +41,8 @@ export const UPSTREAM_PROBLEMS = {
   }),
   BadGateway: problemResponse({
     description:
-      'VSPC unreachable (`upstream-unreachable`) or answered too large a body (`upstream-body-too-large`); ' +
+      'VSPC unreachable (`upstream-unreachable`), answered too large a body (`upstream-body-too-large`) or an ' +
+      'answer that could not be read, such as an unknown `Content-Encoding` (`upstream-bad-answer`); ' +
       'for `/jobs/copy*` also VSPC failed (520 and other 5xx, `upstream-error`) or answered a status it should ' +
       "not have (`upstream-rejected`), with VSPC's body in `vspc`.",
     code: 'upstream-unreachable',
@@ -53,6 +54,12 @@ export const UPSTREAM_PROBLEMS = {
         summary: 'VSPC body too large',
         code: 'upstream-body-too-large',
         detail: problemForFailure('body-too-large').detail,
+        instance: '/jobs/copy',
+      },
+      'upstream-bad-answer': {
+        summary: "VSPC's answer could not be read",
+        code: 'upstream-bad-answer',
+        detail: problemForFailure('bad-answer').detail,
         instance: '/jobs/copy',
       },
       'upstream-error': {
