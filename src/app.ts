@@ -7,6 +7,7 @@ import { ResponseCache } from './cache/store.js';
 import type { Config } from './config.js';
 import { createAccessLog, logFieldsOf } from './http/access-log.js';
 import { addressLimitKey } from './http/client-address.js';
+import { createLoginAttempts, type LoginAttempts } from './http/login-attempts.js';
 import { createUnverifiedTokenBudget, type UnverifiedTokenBudget } from './http/unverified-tokens.js';
 import { createAdminCachePurge, createAdminCacheStats, createAdminGuard } from './http/admin.js';
 import { TOKEN_PATH, instanceOf, requestIdOf } from './http/api-request.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   rateLimiter: RateLimiter | null;
   /** Per-address budget of tokens VSPC has not accepted; `null` when `AUTH_FAILURES_BURST=0`. */
   unverifiedTokens: UnverifiedTokenBudget | null;
+  /** Failed sign-ins per address and per user name; `null` when `LOGIN_ATTEMPTS_BURST=0`. */
+  loginAttempts: LoginAttempts | null;
   /** Token HMAC for cache keys; built from `CACHE_KEY_SECRET` by default. */
   hashToken: TokenHasher;
   /** Clock in ms; tests inject one. */
@@ -238,6 +241,11 @@ export function createAppDeps(
     isVouchedFor: (tokenHash) => cache.holdsToken(tokenHash),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const loginAttempts = createLoginAttempts({
+    burst: config.loginAttemptsBurst,
+    perMinute: config.loginAttemptsPerMin,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   return {
     config,
     logger: options.logger,
@@ -246,6 +254,7 @@ export function createAppDeps(
     metrics,
     rateLimiter,
     unverifiedTokens,
+    loginAttempts,
     hashToken,
     now,
     ...(options.isStopping === undefined ? {} : { isStopping: options.isStopping }),
@@ -254,6 +263,7 @@ export function createAppDeps(
 
 /** The Express part: health, admin, writes to VSPC, and problem answers for everything else. */
 function createRoutes(deps: AppDeps): express.Express {
+  const trust = compileTrustProxy(deps.config.trustProxy);
   const { config, logger, upstream, cache } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -300,7 +310,14 @@ function createRoutes(deps: AppDeps): express.Express {
     API_PREFIX,
     apiGate,
     express.raw({ type: () => true, limit: config.requestMaxBodyBytes }),
-    createProxyHandler({ upstream, cache, hashToken: deps.hashToken, logger }),
+    createProxyHandler({
+      upstream,
+      cache,
+      hashToken: deps.hashToken,
+      logger,
+      loginAttempts: deps.loginAttempts,
+      clientAddress: (req) => clientAddress(req, trust),
+    }),
   );
 
   app.use((req, res) => {

@@ -66,6 +66,10 @@ export interface Config {
   readonly authFailuresBurst: number;
   /** How many more such tokens it may try per minute once that is spent. */
   readonly authFailuresPerMin: number;
+  /** Failed sign-ins one address, or one user name, may make at once; 0 turns the limit off. */
+  readonly loginAttemptsBurst: number;
+  /** How many more per minute once that is spent. */
+  readonly loginAttemptsPerMin: number;
   /** Bearer token for `GET /metrics`; `null`: the metrics are open. */
   readonly metricsToken: string | null;
   /** Byte bound of the response cache (bodies, headers, keys, overhead). */
@@ -265,6 +269,13 @@ function merged(env: NodeJS.ProcessEnv, defaults: Raw): Raw {
 /** A secret value: empty means unset; otherwise it must be long enough to resist guessing. */
 function secret(raw: Raw, name: string, minLength: number): string | null {
   const value = setting(raw, name);
+  // Set to blanks is a mistake, not "unset": it would leave /metrics or /admin open without a word.
+  if (value === '' && (raw[name] ?? '') !== '')
+    throw new ConfigError(
+      name,
+      `<${raw[name]?.length ?? 0} blank characters>`,
+      `a secret of at least ${minLength} characters, or nothing`,
+    );
   if (value === '') return null;
   // The value is a secret: the error names its length, never the value.
   if (value.length < minLength)
@@ -374,6 +385,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     trustProxy: trustProxy(raw),
     authFailuresBurst: integer(raw, 'AUTH_FAILURES_BURST', 0, MAX_RATE),
     authFailuresPerMin: integer(raw, 'AUTH_FAILURES_PER_MIN', 1, MAX_RATE),
+    loginAttemptsBurst: integer(raw, 'LOGIN_ATTEMPTS_BURST', 0, MAX_RATE),
+    loginAttemptsPerMin: integer(raw, 'LOGIN_ATTEMPTS_PER_MIN', 1, MAX_RATE),
     metricsToken: secret(raw, 'METRICS_TOKEN', MIN_SECRET_LENGTH),
     cacheMaxBytes,
     cacheMaxEntryBytes,

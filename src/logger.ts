@@ -13,7 +13,7 @@ export const SECRET_FIELDS = [
 ];
 
 /** A cheap first look: a query without any of these letters has no secret parameter. */
-const MAY_HOLD_SECRET = /token|passw|secret|key|code|auth|credential|%/i;
+const MAY_HOLD_SECRET = /token|pass|pwd|secret|key|code|auth|credential|sig|jwt|bearer|%/i;
 
 /**
  * Endings that make a parameter name a credential whatever comes before them (`sessionToken`,
@@ -48,6 +48,13 @@ const SECRET_QUERY_PARAMETERS = [
   'secret',
   'auth',
   'authorization',
+  'key',
+  'sig',
+  'signature',
+  'jwt',
+  'bearer',
+  'pwd',
+  'pass',
 ];
 
 /**
@@ -187,9 +194,10 @@ export function queryHoldsSecret(query: string): boolean {
  */
 export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
-  if (queryStart === -1) return url;
+  const path = redactPathParameters(queryStart === -1 ? url : url.slice(0, queryStart));
+  if (queryStart === -1) return path;
   const query = url.slice(queryStart + 1);
-  if (!MAY_HOLD_SECRET.test(query)) return url;
+  if (!MAY_HOLD_SECRET.test(query)) return `${path}?${query}`;
   const pairs = query.split('&');
   const names = parameterNames(query);
   const redacted = pairs.map((pair, index) => {
@@ -197,7 +205,15 @@ export function redactUrl(url: string): string {
     const equals = pair.indexOf('=');
     return `${equals === -1 ? pair : pair.slice(0, equals)}=${REDACTED}`;
   });
-  return `${url.slice(0, queryStart)}?${redacted.join('&')}`;
+  return `${path}?${redacted.join('&')}`;
+}
+
+/** A path parameter's value (`/x;jsessionid=abc/y`): such values are often session ids or keys. */
+const PATH_PARAMETER_VALUE = /;([^;/=]*)=[^;/]*/g;
+
+/** Replaces the value of every `;name=value` path parameter; VSPC's API uses none. Pure. */
+export function redactPathParameters(path: string): string {
+  return path.includes(';') ? path.replace(PATH_PARAMETER_VALUE, `;$1=${REDACTED}`) : path;
 }
 
 /** A value an access line may carry. */

@@ -28,6 +28,7 @@ export const PROBLEMS = {
   'upstream-overloaded': { status: 503, title: 'Too many requests waiting for VSPC' },
   'rate-limited': { status: 429, title: 'Too many requests from this caller' },
   'auth-rate-limited': { status: 429, title: 'Too many tokens VSPC refused from this address' },
+  'login-rate-limited': { status: 429, title: 'Too many failed sign-ins' },
   'not-ready': { status: 503, title: 'Not ready' },
   'shutting-down': { status: 503, title: 'Shutting down' },
   internal: { status: 500, title: 'Internal error' },

@@ -12,7 +12,9 @@ import {
 import { UpstreamError, problemForFailure, retryHeadersFor } from '../upstream/errors.js';
 import { logFieldsOf } from './access-log.js';
 import { TOKEN_PATH, instanceOf, readApiRequest, requestIdOf, type ApiRequest } from './api-request.js';
+import { addressLimitKey } from './client-address.js';
 import { rewriteLocation } from './forwarding.js';
+import { loginUsername, type LoginAttempts, type LoginTrial } from './login-attempts.js';
 import { sendProblem } from './problems.js';
 import { splitTarget } from './target.js';
 
@@ -21,6 +23,10 @@ export interface ProxyDeps {
   cache: ResponseCache;
   hashToken: TokenHasher;
   logger: Logger;
+  /** Sign-in attempts per address and user name; `null` when `LOGIN_ATTEMPTS_BURST=0`. */
+  loginAttempts?: LoginAttempts | null;
+  /** The client's address as the rate limits see it (`TRUST_PROXY` applied). */
+  clientAddress?: (req: IncomingMessage) => string;
 }
 
 /**
@@ -97,13 +103,35 @@ export function createProxyHandler(deps: ProxyDeps) {
     const api = checkedRequests.get(res) ?? readApiRequest(req, res);
     if (api === null) return;
     const method = req.method ?? 'GET';
+    const body = Buffer.isBuffer(req.body) ? req.body : undefined;
+    let login: LoginTrial | null = null;
+    if (api.path === TOKEN_PATH && deps.loginAttempts != null) {
+      const address = addressLimitKey(deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? '');
+      login = deps.loginAttempts.begin(address, loginUsername(req.headers['content-type'], body));
+      if (!login.allowed) {
+        const { burst, perMinute } = deps.loginAttempts;
+        return sendProblem(
+          res,
+          'login-rate-limited',
+          `Too many failed sign-ins from this ${login.scope === 'address' ? 'address' : 'user name'}: ` +
+            `more than LOGIN_ATTEMPTS_BURST (${burst}) at once or LOGIN_ATTEMPTS_PER_MIN (${perMinute}) a minute. ` +
+            `Retry after ${login.retryAfterS} s.`,
+          {
+            instance: api.path,
+            requestId: requestIdOf(req),
+            headers: { 'Retry-After': String(login.retryAfterS), ...TOKEN_ANSWER_HEADERS },
+          },
+        );
+      }
+    }
     const answer = await forwardAlone(deps, req, res, {
       method,
       target: api.path + api.search,
       headers: api.headers,
       ...(api.token === null ? {} : { tokenHash: deps.hashToken(api.token) }),
-      ...(Buffer.isBuffer(req.body) ? { body: req.body } : {}),
+      ...(body === undefined ? {} : { body }),
     });
+    if (login?.allowed === true) login.settle(answer?.status);
     if (answer === null) return;
     const isWrite = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && api.path !== TOKEN_PATH;
     if (isWrite && answer.status >= 200 && answer.status < 300) {

@@ -137,6 +137,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it.each(['METRICS_TOKEN', 'ADMIN_TOKEN', 'CACHE_KEY_SECRET'])(
+    'refuses %s set to blanks (it would leave the route open), naming neither the value nor its spaces',
+    (name) => {
+      expect(() => load({ [name]: '   ' })).toThrow(
+        new ConfigError(name, '<3 blank characters>', 'a secret of at least 16 characters, or nothing'),
+      );
+      expect(load({ [name]: '' })).toBeDefined();
+    },
+  );
+
   it('refuses to serve the demo simulator in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
       'VSPC_URL="" is not allowed; expected the VSPC origin when NODE_ENV=production',

@@ -37,6 +37,15 @@ describe('redactUrl', () => {
       '/x?sessionToken=[Redacted]&private_key=[Redacted]&token%5B%5D=[Redacted]&client-secret=[Redacted]&tokenCount=3&token.value=[Redacted]&secret_key=[Redacted]',
     );
   });
+  it('hides key, sig, jwt, bearer, pwd and password, and the value of every ;name= path parameter', () => {
+    expect(redactUrl('/x?key=k&sig=s&jwt=j&bearer=b&pwd=p&password=q&limit=5&keyboard=1')).toBe(
+      '/x?key=[Redacted]&sig=[Redacted]&jwt=[Redacted]&bearer=[Redacted]&pwd=[Redacted]&password=[Redacted]&limit=5&keyboard=1',
+    );
+    expect(redactUrl('/api/v3/jobs;jsessionid=abc123/x;token=t?limit=1')).toBe(
+      '/api/v3/jobs;jsessionid=[Redacted]/x;token=[Redacted]?limit=1',
+    );
+    expect(redactUrl('/api/v3/a;b/c')).toBe('/api/v3/a;b/c');
+  });
   it('leaves URLs without secrets as they are', () => {
     expect(redactUrl('/api/v3/x?limit=1&filter=%5B%5D')).toBe('/api/v3/x?limit=1&filter=%5B%5D');
     expect(redactUrl('/healthz')).toBe('/healthz');

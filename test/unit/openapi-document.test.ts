@@ -678,9 +678,11 @@ describe('the shield and the rate limit in the document', () => {
     ] as const) {
       // VSPC's own 429 passes through unchanged: the pass-through's own 429 problems never carry `vspc`.
       const tooMany = responseAt(path, method, '429');
+      // The token endpoint reads no bearer token: its callers are limited by sign-in attempts instead.
+      const callerLimit = path === '/api/v3/token' ? 'login-rate-limited' : 'auth-rate-limited';
       expect(exampleCodes(tooMany)).toEqual({
         'rate-limited': 'rate-limited',
-        'auth-rate-limited': 'auth-rate-limited',
+        [callerLimit]: callerLimit,
         'upstream-throttled-hold': 'upstream-throttled',
       });
       expect(JSON.stringify(tooMany.content)).not.toMatch(/"vspc"/);
@@ -797,6 +799,7 @@ describe('problems under /api/v3/* in the document', () => {
       'PassThroughTooManyRequests',
       'PassThroughUnauthorized',
       'PassThroughUnavailable',
+      'TokenTooManyRequests',
     ]);
     const validate = proxyDocumentSchemas().component('VspcProblem');
     let examples = 0;
@@ -823,7 +826,7 @@ describe('problems under /api/v3/* in the document', () => {
         examples += 1;
       }
     }
-    expect(examples).toBe(14);
+    expect(examples).toBe(17);
   });
 
   it('leave every other problem plain: no envelope in /jobs/copy* or operational examples', () => {

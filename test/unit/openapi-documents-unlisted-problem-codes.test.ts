@@ -73,13 +73,11 @@ describe('problem codes the prose does not describe yet', () => {
       'auth-rate-limited',
       'upstream-throttled',
       'upstream-throttled-hold',
-      'login-rate-limited',
     ]);
     expect(Object.keys(pools.VspcProblem.PassThroughTooManyRequests?.examples ?? {})).toEqual([
       'rate-limited',
       'auth-rate-limited',
       'upstream-throttled-hold',
-      'login-rate-limited',
     ]);
     // The operational routes are left as they are.
     expect(byStatus.readyz).toEqual({ 503: 'NotReady' });

@@ -138,6 +138,20 @@ export const REQUEST_PROBLEMS = {
     retryAfterS: 1,
     headers: ['Retry-After'],
   }),
+  LoginRateLimited: problemResponse({
+    description:
+      'Too many failed sign-ins from this client address or for this user name (`login-rate-limited`): more ' +
+      'than `LOGIN_ATTEMPTS_BURST` at once or `LOGIN_ATTEMPTS_PER_MIN` a minute, whatever `Authorization` header ' +
+      'the request carries. Refused without asking VSPC; a sign-in VSPC accepts gives its attempt back.',
+    code: 'login-rate-limited',
+    summary: 'Too many failed sign-ins',
+    detail:
+      'Too many failed sign-ins from this user name: more than LOGIN_ATTEMPTS_BURST (10) at once or ' +
+      'LOGIN_ATTEMPTS_PER_MIN (6) a minute. Retry after 10 s.',
+    instance: '/api/v3/token',
+    retryAfterS: 10,
+    headers: ['Retry-After'],
+  }),
   NotReady: problemResponse({
     description:
       'VSPC is not answering the probe, the circuit breaker is open (no probe is sent), every VSPC call slot ' +

@@ -55,6 +55,12 @@ const VSPC_PROBLEM_RESPONSES = {
     SINGLE.AuthRateLimited,
     onlyExamples(SINGLE.Throttled, 'upstream-throttled-hold'),
   ),
+  TokenTooManyRequests: sameStatus(
+    TOO_MANY_REQUESTS,
+    SINGLE.RateLimited,
+    SINGLE.LoginRateLimited,
+    onlyExamples(SINGLE.Throttled, 'upstream-throttled-hold'),
+  ),
   PassThroughBadGateway: onlyExamples(
     SINGLE.BadGateway,
     'upstream-unreachable',
@@ -115,7 +121,7 @@ const PROBLEMS_BY_STATUS: Record<Family, Record<number, ProblemResponseName | Vs
     413: 'PassThroughPayloadTooLarge',
     ...PASS_THROUGH_SHIELD,
   },
-  token: { 413: 'PassThroughPayloadTooLarge', ...PASS_THROUGH_SHIELD },
+  token: { 413: 'PassThroughPayloadTooLarge', ...PASS_THROUGH_SHIELD, 429: 'TokenTooManyRequests' },
   readyz: { 503: 'NotReady' },
   metrics: { 401: 'MetricsUnauthorized', 500: 'Internal' },
   adminGet: { 401: 'AdminUnauthorized', 404: 'NoRoute' },
