@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { bearerToken, createTokenHasher, type TokenHasher } from './cache/key.js';
+import { bearerToken, createTokenHasher, type TokenHasher } from './callers/bearer.js';
 import { ResponseCache } from './cache/store.js';
 import type { Config } from './config.js';
 import { createAccessLog, logFieldsOf } from './http/access-log.js';

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { bearerToken } from './cache/key.js';
+import { bearerToken } from './callers/bearer.js';
 import { instanceOf, requestIdOf } from './http/api-request.js';
 import { sendProblem } from './http/problems.js';
 

@@ -1,5 +1,3 @@
-import { createHmacSha256Hex } from './token-hmac.js';
-
 /** VSPC's paging defaults, made explicit so `?` ≡ `?limit=100&offset=0`. */
 export const DEFAULT_LIMIT = '100';
 export const DEFAULT_OFFSET = '0';
@@ -12,7 +10,7 @@ const INTEGER = /^\d+$/;
 
 /** Everything that decides which cached answer a request may get. */
 export interface CacheKeyInput {
-  /** HMAC of the bearer token ({@link TokenHasher}); never the token itself. */
+  /** The caller's identity (the HMAC of a bearer token); never a raw secret. */
   tokenHash: string;
   /** `GET` (a `HEAD` uses the `GET` entry). */
   method: string;
@@ -134,24 +132,6 @@ export function cacheKey(
     input.acceptLanguage ?? '',
     input.clientVersion ?? '',
   ].join('\n');
-}
-
-/** Hashes bearer tokens with a process secret, so a key can name its owner without holding the token. */
-export type TokenHasher = (token: string) => string;
-
-/**
- * Builds the token HMAC (SHA-256, hex) keyed by `secret`: node:crypto's result, computed by
- * {@link createHmacSha256Hex} with the key's blocks prepared once (the hit path hashes every request).
- */
-export function createTokenHasher(secret: string | Buffer): TokenHasher {
-  return createHmacSha256Hex(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
-}
-
-/** The token of an `Authorization: Bearer <token>` header, or `null`. */
-export function bearerToken(authorization: string | undefined): string | null {
-  if (authorization === undefined) return null;
-  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
-  return match?.[1] ?? null;
 }
 
 /** The owner part of a key (the token HMAC). */

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { ResponseCache } from '../cache/store.js';
-import { bearerToken } from '../cache/key.js';
+import { bearerToken } from '../callers/bearer.js';
 import { instanceOf, requestIdOf } from './api-request.js';
 import { sendProblem } from './problems.js';
 import { API_PREFIX, normaliseTarget } from './target.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken } from '../cache/key.js';
+import { bearerToken } from '../callers/bearer.js';
 import { upstreamHeaders } from './forwarding.js';
 import { sendProblem } from './problems.js';
 import { API_PREFIX, isApiPath, normaliseTarget } from './target.js';

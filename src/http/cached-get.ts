@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
-import { cacheKey, memoizedCanonicalQuery, type TokenHasher } from '../cache/key.js';
+import { cacheKey, memoizedCanonicalQuery } from '../cache/key.js';
+import { type TokenHasher } from '../callers/bearer.js';
 import { queryHoldsSecret } from '../logger.js';
 import {
   cacheStatus,

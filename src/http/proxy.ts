@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { invalidationPrefix, revokesToken } from '../cache/policy.js';
-import type { TokenHasher } from '../cache/key.js';
+import type { TokenHasher } from '../callers/bearer.js';
 import type { ResponseCache } from '../cache/store.js';
 import {
   PASSED_RESPONSE_HEADERS,

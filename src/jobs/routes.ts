@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { bodyText, etagOf, ifNoneMatchHits, type CachedAnswer } from '../cache/entry.js';
-import { bearerToken, cacheKey, type TokenHasher } from '../cache/key.js';
+import { cacheKey } from '../cache/key.js';
+import { bearerToken, type TokenHasher } from '../callers/bearer.js';
 import {
   cacheStatus,
   freshnessLeftS,

@@ -1,13 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import {
-  bearerToken,
-  cacheKey,
-  canonicalQuery,
-  createTokenHasher,
-  memoizedCanonicalQuery,
-  type CacheKeyInput,
-} from '../../src/cache/key.js';
+import { createHmac } from 'node:crypto';
+import { cacheKey, canonicalQuery, memoizedCanonicalQuery, type CacheKeyInput } from '../../src/cache/key.js';
+import { bearerToken, createTokenHasher } from '../../src/callers/bearer.js';
 
 const base: CacheKeyInput = {
   tokenHash: 'h1',
@@ -146,6 +141,12 @@ describe('memoizedCanonicalQuery', () => {
 });
 
 describe('createTokenHasher', () => {
+  it('is the HMAC-SHA256 of the token under the secret, in hex', () => {
+    expect(createTokenHasher('cache-key-secret')('eyJhbGciOi.token')).toBe(
+      createHmac('sha256', 'cache-key-secret').update('eyJhbGciOi.token').digest('hex'),
+    );
+  });
+
   it('depends on the secret', () => {
     expect(createTokenHasher('a')('t')).not.toBe(createTokenHasher('b')('t'));
     expect(createTokenHasher('a')('t')).toBe(createTokenHasher('a')('t'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { bearerToken } from '../../src/cache/key.js';
+import { bearerToken } from '../../src/callers/bearer.js';
 import { rewriteLocation, upstreamHeaders } from '../../src/http/forwarding.js';
 
 describe('upstreamHeaders', () => {
