@@ -5,13 +5,13 @@ import { createHash } from 'node:crypto';
  * and key map, the two index sets, V8's free space around them. Measured by the memory tests
  * (`test/integration/cache-memory-bound.test.ts`); `docs/memory.md` has the figures.
  */
-export const ENTRY_OVERHEAD_BYTES = 1536;
+export const ENTRY_OVERHEAD_BYTES = 2048;
 
 /**
  * The share of a body's bytes an entry is charged on top of them: the free space V8's old generation
  * keeps around strings of evicted entries until it compacts. Measured with 40 KB bodies.
  */
-export const BODY_SLACK_SHARE = 0.25;
+export const BODY_SLACK_SHARE = 0.4;
 
 /**
  * After a refresh of a stale entry failed, stale hits serve it without asking VSPC again for this

@@ -164,7 +164,7 @@ describe('invalidation, admin purge and the byte bounds', () => {
     for (let offset = 0; offset < 60; offset += 1) await get(`${JOBS}?offset=${offset}`).expect(200);
     const { bytes, entries } = proxy.deps.cache.stats;
     expect(bytes).toBeLessThanOrEqual(maxBytes);
-    expect(entries).toBeGreaterThan(10);
+    expect(entries).toBeGreaterThan(5); // ~5.1 KB charged each: 9 fit
     expect(entries).toBeLessThan(60);
     // The newest pages are held, the oldest were evicted.
     expect(await status(`${JOBS}?offset=59`)).toMatch(/^vspc-proxy; hit/);
