@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { DEMO_USERS, startSimulator, type Simulator } from '../src/simulator/index.js';
+import { abuse } from './abuse.js';
 import { herd, herdTable, HERD_REQUESTS } from './herd.js';
 import { median, round } from './stats.js';
 
@@ -451,6 +452,9 @@ async function main(): Promise<void> {
           { upstreamLatencyMs: UPSTREAM_LATENCY_MS, rounds: ROUNDS, rateLimitRps: UNREACHABLE_RATE },
         )
       : undefined,
+    abuse: wanted('abuse')
+      ? await abuse(sim, token, { startProxy: (env) => startProxy(sim.url, env), stop })
+      : undefined,
   };
   await sim.close();
   agent.destroy();
@@ -476,6 +480,12 @@ async function main(): Promise<void> {
         results.herd.proxy.errors === 0 &&
         !results.herd.proxy.cutShort &&
         results.herd.proxy.answered === results.herd.requests,
+    ],
+    [
+      'abuse',
+      'abuse: good p50 under made-up tokens ≤ 2 × alone',
+      results.abuse !== undefined &&
+        results.abuse.madeUpTokens.goodP50Ms <= 2 * results.abuse.alone.goodP50Ms,
     ],
   ] as const;
   for (const [scenario, name, ok] of verdicts)
