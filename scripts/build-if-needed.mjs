@@ -21,7 +21,14 @@ const sourceMtimeMs = Math.max(
   ...sources.map((p) => (statSync(p).isDirectory() ? newestMtimeMs(p) : statSync(p).mtimeMs)),
 );
 if (!existsSync(entry) || statSync(entry).mtimeMs < sourceMtimeMs) {
+  const started = Date.now();
+  process.stderr.write(
+    existsSync(entry)
+      ? 'vspc-proxy: sources changed since the last build; compiling src/ to dist/ (a few seconds)...\n'
+      : 'vspc-proxy: first start, compiling src/ to dist/ (a few seconds)...\n',
+  );
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',
   });
+  process.stderr.write(`vspc-proxy: built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

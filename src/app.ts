@@ -10,7 +10,7 @@ import { addressLimitKey } from './http/client-address.js';
 import { createLoginAttempts, type LoginAttempts } from './http/login-attempts.js';
 import { createUnverifiedTokenBudget, type UnverifiedTokenBudget } from './http/unverified-tokens.js';
 import { createAdminCachePurge, createAdminCacheStats, createAdminGuard } from './http/admin.js';
-import { TOKEN_PATH, instanceOf, requestIdOf } from './http/api-request.js';
+import { TOKEN_PATH, instanceOf, refusedPath, requestIdOf } from './http/api-request.js';
 import { createCachedGetHandler } from './http/cached-get.js';
 import { createCors } from './http/cors.js';
 import { createDocsRouter } from './http/docs.js';
@@ -274,7 +274,11 @@ function createRoutes(deps: AppDeps): express.Express {
   // Refuse traversal and absolute-form targets before any routing sees them.
   app.use((req, res, next) => {
     const target = normaliseTarget(req.url);
-    if (!target.ok) return sendProblem(res, 'bad-path', target.detail, { requestId: requestIdOf(req) });
+    if (!target.ok)
+      return sendProblem(res, 'bad-path', target.detail, {
+        instance: refusedPath(req.url),
+        requestId: requestIdOf(req),
+      });
     next();
   });
 

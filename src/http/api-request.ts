@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken } from '../callers/bearer.js';
 import { upstreamHeaders } from './forwarding.js';
 import { sendProblem } from './problems.js';
-import { API_PREFIX, isApiPath, normaliseTarget } from './target.js';
+import { API_PREFIX, isApiPath, normaliseTarget, splitTarget } from './target.js';
 
 /** The one VSPC call that needs no bearer token: logging in. */
 export const TOKEN_PATH = `${API_PREFIX}/token`;
@@ -47,7 +47,10 @@ export function readApiRequest(
   const rawUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const target = normaliseTarget(rawUrl);
   if (!target.ok) {
-    sendProblem(res(), 'bad-path', target.detail, { requestId: requestIdOf(req) });
+    sendProblem(res(), 'bad-path', target.detail, {
+      instance: refusedPath(rawUrl),
+      requestId: requestIdOf(req),
+    });
     return null;
   }
   if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? '')) {
@@ -110,4 +113,15 @@ class CheckedApiRequest implements ApiRequest {
     });
     return this.#headers;
   }
+}
+
+/** Longest refused path a problem repeats as its `instance`. */
+const MAX_INSTANCE_CHARS = 256;
+
+/**
+ * The path of a refused target as its problem's `instance`: the raw path, without the query, cut at
+ * {@link MAX_INSTANCE_CHARS} (JSON escapes whatever control characters it holds). Pure.
+ */
+export function refusedPath(rawUrl: string): string {
+  return splitTarget(rawUrl).path.slice(0, MAX_INSTANCE_CHARS);
 }

@@ -12,6 +12,11 @@ const PROBE_TARGET = `${API_PREFIX}/infrastructure/backupServers/jobs/backupCopy
 const PROBE_REUSE_MS = 1000;
 
 const TOO_MANY_REQUESTS = 429;
+/** What a ready probe's status says: VSPC answers the tokenless probe, as it should. */
+const READY_MEANINGS: Readonly<Record<number, string>> = {
+  401: 'VSPC is serving: a 401 is its answer to a call without a token.',
+  429: 'VSPC is serving but throttling; cached answers are still served.',
+};
 const BREAKER_OPEN_REASON =
   'The circuit breaker is open: VSPC failed BREAKER_FAILURES times in a row; one probe call after BREAKER_COOLDOWN_MS decides.';
 
@@ -93,6 +98,13 @@ export function createReadyz(
       });
     }
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ status: 'ready', vspc: { status: readiness.upstreamStatus } });
+    res.json({
+      status: 'ready',
+      vspc: {
+        probe: `GET ${PROBE_TARGET} without a token`,
+        status: readiness.upstreamStatus,
+        meaning: READY_MEANINGS[readiness.upstreamStatus] ?? 'VSPC answered below 500: it is serving.',
+      },
+    });
   };
 }

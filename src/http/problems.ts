@@ -10,6 +10,7 @@ export const PROBLEMS = {
   'bad-path': { status: 400, title: 'Path not allowed' },
   'invalid-parameters': { status: 400, title: 'Invalid parameters' },
   unauthorized: { status: 401, title: 'Bearer token required' },
+  'token-refused': { status: 401, title: 'VSPC refused the token' },
   forbidden: { status: 403, title: 'Forbidden by VSPC' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },

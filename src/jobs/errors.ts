@@ -63,8 +63,8 @@ export function problemForVspcAnswer(answer: UpstreamResponse): VspcProblem {
   switch (answer.status) {
     case 401:
       return {
-        code: 'unauthorized',
-        detail: `VSPC refused the token.${said}`,
+        code: 'token-refused',
+        detail: `VSPC refused the token; sign in again (POST /api/v3/token).${said}`,
         vspc,
         headers: { 'WWW-Authenticate': 'Bearer' },
       };

@@ -68,7 +68,7 @@ export function parseJobsQuery(rawQuery: string): ParsedJobsQuery {
     if (!KNOWN_PARAMETERS.includes(name)) {
       errors.push({
         parameter: name,
-        message: `Unknown parameter; allowed: ${KNOWN_PARAMETERS.join(', ')}.`,
+        message: `Unknown parameter '${name}'; allowed: ${KNOWN_PARAMETERS.join(', ')}.`,
       });
     }
   }

@@ -33,7 +33,14 @@ describe('/healthz and /readyz', () => {
     mode = 'up';
     const proxy = buildProxy(vspc.url);
     const res = await request(proxy.app).get('/readyz').expect(200);
-    expect(res.body).toEqual({ status: 'ready', vspc: { status: 401 } });
+    expect(res.body).toEqual({
+      status: 'ready',
+      vspc: {
+        probe: 'GET /api/v3/infrastructure/backupServers/jobs/backupCopyJobs?limit=1 without a token',
+        status: 401,
+        meaning: 'VSPC is serving: a 401 is its answer to a call without a token.',
+      },
+    });
     expect(vspc.calls.at(-1)?.headers.authorization).toBeUndefined();
     proxy.close();
   });

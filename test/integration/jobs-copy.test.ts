@@ -264,7 +264,11 @@ describe('/jobs/copy against the simulator', () => {
 
   it('a revoked token gets VSPC’s 401 as a problem', async () => {
     const res = await get('/jobs/copy', 'revoked-token').expect(401);
-    expect(res.body).toMatchObject({ code: 'unauthorized', vspc: { errors: [{ type: 'security' }] } });
+    expect(res.body).toMatchObject({
+      code: 'token-refused',
+      title: 'VSPC refused the token',
+      vspc: { errors: [{ type: 'security' }] },
+    });
   });
 
   it('serves repeat pages from the cache with Cache-Status, ETag and 304', async () => {

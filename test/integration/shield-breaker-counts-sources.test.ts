@@ -98,7 +98,14 @@ describe('the breaker one tenant cannot trip for all', () => {
       expect((await send(server, tenant)).status).toBe(200);
     const readyz = await rawRequest(server.url, { path: '/readyz' });
     expect(readyz.status).toBe(200);
-    expect(JSON.parse(readyz.body)).toEqual({ status: 'ready', vspc: { status: 401 } });
+    expect(JSON.parse(readyz.body)).toEqual({
+      status: 'ready',
+      vspc: {
+        probe: 'GET /api/v3/infrastructure/backupServers/jobs/backupCopyJobs?limit=1 without a token',
+        status: 401,
+        meaning: 'VSPC is serving: a 401 is its answer to a call without a token.',
+      },
+    });
     expect(
       proxy.logs.lines().filter((line) => String(line.msg).startsWith('VSPC circuit breaker opened')),
     ).toHaveLength(0);

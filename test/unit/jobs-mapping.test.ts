@@ -247,7 +247,7 @@ describe('VSPC errors → problems', () => {
     durationMs: 1,
   });
   it.each([
-    [401, 'unauthorized'],
+    [401, 'token-refused'],
     [403, 'forbidden'],
     [404, 'not-found'],
     [429, 'upstream-throttled'],

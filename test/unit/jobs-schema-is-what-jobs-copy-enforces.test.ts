@@ -162,7 +162,7 @@ describe("parseJobsQuery reads /jobs/copy's rules from JobsQueryParametersSchema
 
   it('names the known parameters in the order the schema lists them, and keeps every other message', () => {
     expect(messageFor('foo=1&all=maybe&all=true&limit=5&q=')).toEqual([
-      'foo: Unknown parameter; allowed: limit, offset, q, status, sort, all.',
+      "foo: Unknown parameter 'foo'; allowed: limit, offset, q, status, sort, all.",
       'all: all may be given once.',
       'all: all must be true or false.',
       'q: q must be 1 to 200 characters.',

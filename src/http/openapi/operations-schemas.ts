@@ -11,7 +11,11 @@ export const ReadinessSchema = Type.Object(
   {
     status: Type.Literal('ready'),
     vspc: Type.Object(
-      { status: Type.Integer({ description: "The probe's HTTP status from VSPC" }) },
+      {
+        probe: Type.String({ description: 'The call made to VSPC: a one-job read without a token' }),
+        status: Type.Integer({ description: "The probe's HTTP status from VSPC: 401 is expected" }),
+        meaning: Type.String({ description: 'What that status says about VSPC' }),
+      },
       { additionalProperties: false },
     ),
   },

@@ -20,9 +20,12 @@ export const REQUEST_PROBLEMS = {
     instance: '/admin/cache',
   }),
   BadPath: problemResponse({
-    description: 'The path is refused: `..`, encoded slashes, backslashes, control characters (`bad-path`).',
+    description:
+      'The path is refused: `..`, encoded slashes, backslashes, control characters (`bad-path`); `instance` ' +
+      'is the refused path as sent (at most 256 characters).',
     code: 'bad-path',
     detail: "Path segments '..' are not allowed.",
+    instance: '/api/v3/infrastructure/../users',
     headers: RATE_LIMIT_HEADERS,
   }),
   InvalidParameters: problemResponse({
@@ -34,10 +37,21 @@ export const REQUEST_PROBLEMS = {
     headers: RATE_LIMIT_HEADERS,
   }),
   Unauthorized: problemResponse({
-    description: 'No bearer token, or VSPC refused it (`unauthorized`).',
+    description:
+      "No bearer token (`unauthorized`), or VSPC refused the token sent (`token-refused`, with VSPC's body " +
+      'in `vspc`).',
     code: 'unauthorized',
     detail: 'Send Authorization: Bearer <token> (get one from POST /api/v3/token).',
     instance: '/jobs/copy',
+    more: {
+      'token-refused': {
+        summary: 'VSPC refused the token',
+        code: 'token-refused',
+        detail: 'VSPC refused the token; sign in again (POST /api/v3/token). VSPC said: Unauthorized.',
+        instance: '/jobs/copy',
+        extensions: { vspc: { errors: [{ message: 'Unauthorized.', type: 'security', code: 401 }] } },
+      },
+    },
     headers: ['WWW-Authenticate', ...RATE_LIMIT_HEADERS],
   }),
   AdminUnauthorized: problemResponse({

@@ -46,7 +46,7 @@ const PROBLEM_RESPONSES = {
  */
 const VSPC_PROBLEM_RESPONSES = {
   PassThroughBadPath: SINGLE.BadPath,
-  PassThroughUnauthorized: SINGLE.Unauthorized,
+  PassThroughUnauthorized: onlyExamples(SINGLE.Unauthorized, 'unauthorized'),
   PassThroughMethodNotAllowed: SINGLE.MethodNotAllowed,
   PassThroughPayloadTooLarge: SINGLE.PayloadTooLarge,
   PassThroughTooManyRequests: sameStatus(
