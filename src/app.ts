@@ -8,6 +8,9 @@ import type { Config } from './config.js';
 import { createAccessLog, logFieldsOf } from './http/access-log.js';
 import { addressLimitKey } from './http/client-address.js';
 import { createUnverifiedTokenBudget, type UnverifiedTokenBudget } from './http/unverified-tokens.js';
+import { createBodyBudget, type BodyBudget } from './http/body-budget.js';
+import { createBodyReader } from './http/request-body.js';
+import { createWriteBacklog, type WriteBacklog } from './http/write-backlog.js';
 import { createAdminCachePurge, createAdminCacheStats, createAdminGuard } from './http/admin.js';
 import { TOKEN_PATH, instanceOf, requestIdOf } from './http/api-request.js';
 import { createCachedGetHandler } from './http/cached-get.js';
@@ -47,6 +50,10 @@ export interface AppDeps {
   unverifiedTokens: UnverifiedTokenBudget | null;
   /** Token HMAC for cache keys; built from `CACHE_KEY_SECRET` by default. */
   hashToken: TokenHasher;
+  /** The bytes all request bodies may hold together (`REQUEST_BODIES_MAX_BYTES`). */
+  requestBodies: BodyBudget;
+  /** Answers not yet flushed to slow clients, bounded (`CLIENT_WRITE_*`); the server watches every answer. */
+  writeBacklog: WriteBacklog;
   /** Clock in ms; tests inject one. */
   now?: () => number;
   /** True once the process is shutting down: answers then close their connection, `/readyz` is 503. */
@@ -238,6 +245,14 @@ export function createAppDeps(
     isVouchedFor: (tokenHash) => cache.holdsToken(tokenHash),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const writeBacklog = createWriteBacklog({
+    maxBytes: config.clientWriteBufferMaxBytes,
+    timeoutMs: config.clientWriteTimeoutMs,
+    onDrop: ({ requestId, ...drop }) => {
+      metrics.clientWriteDropped(drop.reason);
+      options.logger.warn({ reqId: requestId, ...drop }, 'answer dropped: its client reads too slowly');
+    },
+  });
   return {
     config,
     logger: options.logger,
@@ -247,6 +262,8 @@ export function createAppDeps(
     rateLimiter,
     unverifiedTokens,
     hashToken,
+    requestBodies: createBodyBudget(config.requestBodiesMaxBytes),
+    writeBacklog,
     now,
     ...(options.isStopping === undefined ? {} : { isStopping: options.isStopping }),
   };
@@ -299,7 +316,12 @@ function createRoutes(deps: AppDeps): express.Express {
   app.use(
     API_PREFIX,
     apiGate,
-    express.raw({ type: () => true, limit: config.requestMaxBodyBytes }),
+    createBodyReader({
+      budget: deps.requestBodies,
+      maxBodyBytes: config.requestMaxBodyBytes,
+      timeoutMs: config.requestBodyTimeoutMs,
+      onRefused: (reason) => deps.metrics.requestBodyRefused(reason),
+    }),
     createProxyHandler({ upstream, cache, hashToken: deps.hashToken, logger }),
   );
 
