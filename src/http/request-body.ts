@@ -68,11 +68,10 @@ export function createBodyReader(options: BodyReaderOptions) {
     if (declared !== null && declared > maxBodyBytes) return refuse('too-large');
     if (declared !== null && !budget.tryReserve(declared)) return refuse('busy');
 
-    // What this body holds of the budget, given back once when the exchange is over, however it ends.
-    let reserved = declared ?? 0;
-    res.once('close', () => budget.release(reserved));
     if (expectsContinue(req, res)) res.writeContinue();
 
+    // What this body holds of the budget, given back once when the exchange is over.
+    let reserved = declared ?? 0;
     let buffer: Buffer | null = null;
     const chunks: Buffer[] = [];
     let received = 0;
@@ -120,6 +119,12 @@ export function createBodyReader(options: BodyReaderOptions) {
     const deadline = setTimeout(() => {
       if (!settled) stop('timeout');
     }, timeoutMs);
+    // The exchange is over, however it ended (answered, refused, abandoned, or answered by the client-error
+    // hook after Node's parser failed inside this body): the body's bytes go back to the budget.
+    res.once('close', () => {
+      if (!settled) settle();
+      budget.release(reserved);
+    });
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onGone);
