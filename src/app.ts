@@ -9,6 +9,9 @@ import { createAccessLog, logFieldsOf } from './http/access-log.js';
 import { addressLimitKey } from './http/client-address.js';
 import { createLoginAttempts, type LoginAttempts } from './http/login-attempts.js';
 import { createUnverifiedTokenBudget, type UnverifiedTokenBudget } from './http/unverified-tokens.js';
+import { createBodyBudget, type BodyBudget } from './http/body-budget.js';
+import { createBodyReader } from './http/request-body.js';
+import { createWriteBacklog, type WriteBacklog } from './http/write-backlog.js';
 import { createAdminCachePurge, createAdminCacheStats, createAdminGuard } from './http/admin.js';
 import { TOKEN_PATH, instanceOf, refusedPath, requestIdOf } from './http/api-request.js';
 import { createCachedGetHandler } from './http/cached-get.js';
@@ -50,6 +53,10 @@ export interface AppDeps {
   loginAttempts: LoginAttempts | null;
   /** Token HMAC for cache keys; built from `CACHE_KEY_SECRET` by default. */
   hashToken: TokenHasher;
+  /** The bytes all request bodies may hold together (`REQUEST_BODIES_MAX_BYTES`). */
+  requestBodies: BodyBudget;
+  /** Answers not yet flushed to slow clients, bounded (`CLIENT_WRITE_*`); the server watches every answer. */
+  writeBacklog: WriteBacklog;
   /** Clock in ms; tests inject one. */
   now?: () => number;
   /** True once the process is shutting down: answers then close their connection, `/readyz` is 503. */
@@ -246,6 +253,14 @@ export function createAppDeps(
     perMinute: config.loginAttemptsPerMin,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const writeBacklog = createWriteBacklog({
+    maxBytes: config.clientWriteBufferMaxBytes,
+    timeoutMs: config.clientWriteTimeoutMs,
+    onDrop: ({ requestId, ...drop }) => {
+      metrics.clientWriteDropped(drop.reason);
+      options.logger.warn({ reqId: requestId, ...drop }, 'answer dropped: its client reads too slowly');
+    },
+  });
   return {
     config,
     logger: options.logger,
@@ -256,6 +271,8 @@ export function createAppDeps(
     unverifiedTokens,
     loginAttempts,
     hashToken,
+    requestBodies: createBodyBudget(config.requestBodiesMaxBytes),
+    writeBacklog,
     now,
     ...(options.isStopping === undefined ? {} : { isStopping: options.isStopping }),
   };
@@ -313,7 +330,12 @@ function createRoutes(deps: AppDeps): express.Express {
   app.use(
     API_PREFIX,
     apiGate,
-    express.raw({ type: () => true, limit: config.requestMaxBodyBytes }),
+    createBodyReader({
+      budget: deps.requestBodies,
+      maxBodyBytes: config.requestMaxBodyBytes,
+      timeoutMs: config.requestBodyTimeoutMs,
+      onRefused: (reason) => deps.metrics.requestBodyRefused(reason),
+    }),
     createProxyHandler({
       upstream,
       cache,

@@ -53,6 +53,16 @@ export interface Config {
   /** Failed calls older than this no longer count towards opening the breaker. */
   readonly breakerWindowMs: number;
   readonly requestMaxBodyBytes: number;
+  /** Bytes of request bodies all connections together may hold at once (declared or received); past it, 503. */
+  readonly requestBodiesMaxBytes: number;
+  /** Deadline to receive a whole request body once it is being read; past it, 408 and the connection closes. */
+  readonly requestBodyTimeoutMs: number;
+  /** Deadline to receive a request's head (Node's `headersTimeout`); past it, 408 and the connection closes. */
+  readonly requestHeadersTimeoutMs: number;
+  /** Bytes of ended answers not yet flushed to slow clients, all connections together; past it the oldest are dropped. */
+  readonly clientWriteBufferMaxBytes: number;
+  /** Deadline to flush an ended answer to its client; past it the connection is dropped. */
+  readonly clientWriteTimeoutMs: number;
   readonly logLevel: LogLevel;
   /** Origins allowed to call the proxy from a browser; empty: no CORS headers at all. */
   readonly corsOrigins: readonly string[];
@@ -341,6 +351,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     );
   }
   const maxConcurrency = integer(raw, 'UPSTREAM_MAX_CONCURRENCY', 1, MAX_CONCURRENCY);
+  const requestMaxBodyBytes = integer(raw, 'REQUEST_MAX_BODY_BYTES', 1, MAX_BODY_BYTES);
+  const requestBodiesMaxBytes = integer(raw, 'REQUEST_BODIES_MAX_BYTES', 1, MAX_CACHE_BYTES);
+  // A budget smaller than one body would refuse every body of the largest allowed size.
+  if (requestBodiesMaxBytes < requestMaxBodyBytes) {
+    throw new ConfigError(
+      'REQUEST_BODIES_MAX_BYTES',
+      String(requestBodiesMaxBytes),
+      `at least REQUEST_MAX_BODY_BYTES (${requestMaxBodyBytes})`,
+    );
+  }
   const shutdownTimeoutMs = integer(raw, 'SHUTDOWN_TIMEOUT_MS', 0, MAX_TIMEOUT_MS);
   // The longest VSPC call must be able to finish inside the shutdown grace.
   if (shutdownTimeoutMs < timeoutMs) {
@@ -377,7 +397,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Raw =
     breakerFailures: integer(raw, 'BREAKER_FAILURES', 0, MAX_BREAKER_FAILURES),
     breakerCooldownMs: integer(raw, 'BREAKER_COOLDOWN_MS', 1, MAX_CACHE_TIME_MS),
     breakerWindowMs: integer(raw, 'BREAKER_WINDOW_MS', 1, MAX_CACHE_TIME_MS),
-    requestMaxBodyBytes: integer(raw, 'REQUEST_MAX_BODY_BYTES', 1, MAX_BODY_BYTES),
+    requestMaxBodyBytes,
+    requestBodiesMaxBytes,
+    requestBodyTimeoutMs: integer(raw, 'REQUEST_BODY_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
+    requestHeadersTimeoutMs: integer(raw, 'REQUEST_HEADERS_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
+    clientWriteBufferMaxBytes: integer(raw, 'CLIENT_WRITE_BUFFER_MAX_BYTES', 1, MAX_CACHE_BYTES),
+    clientWriteTimeoutMs: integer(raw, 'CLIENT_WRITE_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
     logLevel: oneOf(raw, 'LOG_LEVEL', LOG_LEVELS),
     corsOrigins: Object.freeze(origins(raw)),
     rateLimitRps: integer(raw, 'RATE_LIMIT_RPS', 0, MAX_RATE),

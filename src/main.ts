@@ -1,10 +1,8 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp, createAppDeps } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createClientErrorHandler, createConnectRefusal } from './http/client-error.js';
-import { clientStallTimeoutMs } from './http/client-timeouts.js';
+import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { DEMO_USERS, startSimulator, type Simulator } from './simulator/index.js';
@@ -62,11 +60,7 @@ async function main(): Promise<void> {
     metrics: createMetrics({ defaultMetrics: true }),
   });
   const { upstream } = deps;
-  const server = http.createServer(createApp(deps));
-  // A client that stops reading (or sending) is cut off instead of holding its answer's memory.
-  server.timeout = clientStallTimeoutMs(config);
-  server.on('clientError', createClientErrorHandler(logger));
-  server.on('connect', createConnectRefusal(logger));
+  const server = createHttpServer(createApp(deps), deps);
   server.on('error', (error) => {
     logger.fatal({ err: { message: error.message } }, 'cannot listen');
     logger.flush(() => process.exit(1));

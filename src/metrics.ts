@@ -36,6 +36,14 @@ export const UPSTREAM_REJECT_REASONS: readonly UpstreamRejectReason[] = [
   'breaker-open',
 ];
 
+/** Why a request body was refused: the bodies' byte budget was spent, it came too slowly, or it was too large. */
+export type BodyRefusalReason = 'busy' | 'timeout' | 'too-large';
+export const BODY_REFUSAL_REASONS: readonly BodyRefusalReason[] = ['busy', 'timeout', 'too-large'];
+
+/** Why an answer was dropped before its client read it all: the write backlog's bound, or its deadline. */
+export type WriteDropReason = 'memory' | 'deadline';
+export const WRITE_DROP_REASONS: readonly WriteDropReason[] = ['memory', 'deadline'];
+
 /** Circuit breaker state as `breaker_state` reports it: 0 closed, 1 open, 2 half-open. */
 export type BreakerStateValue = 0 | 1 | 2;
 
@@ -63,6 +71,10 @@ export interface Metrics {
   upstreamRejected(reason: UpstreamRejectReason): void;
   /** The client rate limit refused a request. */
   rateLimited(): void;
+  /** A request body was refused (503, 408 or 413) and its connection closed. */
+  requestBodyRefused(reason: BodyRefusalReason): void;
+  /** An answer's connection was dropped before the client had read all of it. */
+  clientWriteDropped(reason: WriteDropReason): void;
   /** Connects the gauges read at scrape time; may be called once after the parts exist. */
   setSources(sources: MetricsSources): void;
 }
@@ -264,6 +276,23 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  const requestBodiesRefused = new Counter({
+    name: `${prefix}request_bodies_refused_total`,
+    help:
+      'Request bodies refused before they were read in full, by reason: busy (the bytes all bodies may hold ' +
+      'were spent, 503), timeout (not received within REQUEST_BODY_TIMEOUT_MS, 408), too-large (413).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const clientWritesDropped = new Counter({
+    name: `${prefix}client_writes_dropped_total`,
+    help:
+      'Answers whose connection was closed before the client read them, by reason: memory (over ' +
+      'CLIENT_WRITE_BUFFER_MAX_BYTES, oldest first), deadline (not read within CLIENT_WRITE_TIMEOUT_MS).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
 
   // Children are cached so the hot path (a cache hit) builds no label object per call. Every key is
@@ -272,6 +301,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   // Known label values start at 0, so `rate()` and alerts see them before the first event.
   const cacheRequestChildren = childrenAtZero(cacheRequests, CACHE_OUTCOMES);
   const upstreamRejectedChildren = childrenAtZero(upstreamRejected, UPSTREAM_REJECT_REASONS);
+  const requestBodiesRefusedChildren = childrenAtZero(requestBodiesRefused, BODY_REFUSAL_REASONS);
+  const clientWritesDroppedChildren = childrenAtZero(clientWritesDropped, WRITE_DROP_REASONS);
 
   return {
     registry,
@@ -303,6 +334,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     rateLimited() {
       rateLimited.inc();
+    },
+    requestBodyRefused(reason) {
+      requestBodiesRefusedChildren[reason].inc();
+    },
+    clientWriteDropped(reason) {
+      clientWritesDroppedChildren[reason].inc();
     },
     setSources(next) {
       if (sources !== null) {

@@ -2,17 +2,37 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { ALLOWED_METHODS } from './api-request.js';
-import { PROBLEM_CONTENT_TYPE, problemBody, type ProblemCode } from './problems.js';
+import { ALLOWED_METHODS, instanceOf, requestIdOf } from './api-request.js';
+import { PROBLEM_CONTENT_TYPE, problemBody, sendProblem, type ProblemCode } from './problems.js';
 
-/** Node's parser error codes that mean "headers too large". */
-const TOO_LARGE = new Set(['HPE_HEADER_OVERFLOW']);
+/** The answer to each kind of error Node's parser reports; anything else is a 400. */
+const PARSER_PROBLEMS: Readonly<Record<string, { code: ProblemCode; status: string; detail: string }>> = {
+  HPE_HEADER_OVERFLOW: {
+    code: 'headers-too-large',
+    status: '431 Request Header Fields Too Large',
+    detail: 'The request head is too large.',
+  },
+  // Node's own deadlines (`headersTimeout`, `requestTimeout`) end here too.
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    code: 'request-timeout',
+    status: '408 Request Timeout',
+    detail: 'The request was not received in time.',
+  },
+};
+const NOT_HTTP = {
+  code: 'bad-request',
+  status: '400 Bad Request',
+  detail: 'The request is not valid HTTP.',
+} as const;
 
 /**
  * Answers requests Node's HTTP parser refuses (malformed headers, unknown methods, oversized heads,
- * ambiguous framing) with a problem+json 400 or 431 instead of a bare status line, then closes.
- * When an earlier request on the connection (pipelined) is still being answered, that answer goes out
- * first and the connection then closes, without a 400 the client would take for its answer.
+ * ambiguous framing, bad chunked framing, a head or request not received in time) with a problem+json 400,
+ * 408 or 431 instead of a bare status line, then closes.
+ * When the failure is inside the body of the request being answered, the problem goes out as that
+ * request's answer (with its request id) and the connection closes at once, instead of waiting for a body
+ * that will never end. When an earlier request on the connection (pipelined) is still being answered, that
+ * answer goes out first and the connection then closes, without a 400 the client would take for its answer.
  * A client that reset its connection is not news: nothing is logged.
  */
 export function createClientErrorHandler(
@@ -23,22 +43,31 @@ export function createClientErrorHandler(
       socket.destroy();
       return;
     }
-    const tooLarge = error.code !== undefined && TOO_LARGE.has(error.code);
-    logger.warn({ code: error.code, remoteAddress: socket.remoteAddress }, 'malformed request refused');
+    const problem = (error.code === undefined ? undefined : PARSER_PROBLEMS[error.code]) ?? NOT_HTTP;
     // Node's own field: the answer this connection is writing now, if any.
-    const answering = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (answering !== null && answering !== undefined && !answering.writableFinished) {
+    const answering = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
+    logger.warn(
+      {
+        code: error.code,
+        remoteAddress: socket.remoteAddress,
+        ...(answering === null ? {} : { reqId: requestIdOf(answering.req) }),
+      },
+      'malformed request refused',
+    );
+    if (answering !== null && !answering.writableFinished) {
+      // The failure is inside the body of the request being answered, and nothing of its answer is out yet.
+      if (!answering.req.complete && !answering.headersSent) {
+        answering.setHeader('Connection', 'close');
+        sendProblem(answering, problem.code, problem.detail, {
+          instance: instanceOf(answering.req),
+          requestId: requestIdOf(answering.req),
+        });
+        return;
+      }
       answering.once('finish', () => socket.end());
       return;
     }
-    const code: ProblemCode = tooLarge ? 'headers-too-large' : 'bad-request';
-    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    endWithProblem(
-      socket,
-      status,
-      code,
-      tooLarge ? 'The request head is too large.' : 'The request is not valid HTTP.',
-    );
+    endWithProblem(socket, problem.status, problem.code, problem.detail);
   };
 }
 

@@ -23,6 +23,9 @@ describe('a client that stops reading', () => {
       UPSTREAM_TIMEOUT_MS: '1000',
       JOBS_ALL_DEADLINE_MS: '1000',
       READY_TIMEOUT_MS: '500',
+      // Node's deadline for receiving a request (300 + 300 + 1000 ms) stays under the stall timeout.
+      REQUEST_HEADERS_TIMEOUT_MS: '300',
+      REQUEST_BODY_TIMEOUT_MS: '300',
     });
     server = await listen(proxy.app);
     // As main.ts sets it.

@@ -195,6 +195,8 @@ describe('createMetrics', () => {
       ['upstream_rejected_total', 'counter'],
       ['breaker_state', 'gauge'],
       ['rate_limited_total', 'counter'],
+      ['request_bodies_refused_total', 'counter'],
+      ['client_writes_dropped_total', 'counter'],
     ]);
     const bare = types(await createMetrics({ defaultMetrics: false }).registry.metrics());
     expect(bare).toEqual(expected);

@@ -432,7 +432,17 @@ describe('validateProxyResponse finds the operation and the response', () => {
       vspc.components.schemas.OAuth2Error?.properties.error?.enum,
     );
     const token = OPENAPI_DOCUMENT.paths['/api/v3/token'].post.responses as JsonObject;
-    expect(Object.keys(token).sort()).toEqual(['200', '400', '413', '429', '502', '503', '504', 'default']);
+    expect(Object.keys(token).sort()).toEqual([
+      '200',
+      '400',
+      '408',
+      '413',
+      '429',
+      '502',
+      '503',
+      '504',
+      'default',
+    ]);
   });
 
   it('validates health, readiness and admin answers', () => {
@@ -691,7 +701,7 @@ describe('the shield and the rate limit in the document', () => {
       expect(JSON.stringify(tooMany.content)).not.toMatch(/"vspc"/);
       expect(Object.keys(tooMany.content as JsonObject)).toContain('*/*');
       expect(new Set(Object.values(exampleCodes(responseAt(path, method, '503'))))).toEqual(
-        new Set(['upstream-unavailable', 'upstream-overloaded']),
+        new Set(['request-bodies-busy', 'upstream-unavailable', 'upstream-overloaded']),
       );
     }
   });
@@ -799,6 +809,7 @@ describe('problems under /api/v3/* in the document', () => {
       'PassThroughGatewayTimeout',
       'PassThroughMethodNotAllowed',
       'PassThroughPayloadTooLarge',
+      'PassThroughRequestTimeout',
       'PassThroughTooManyRequests',
       'PassThroughUnauthorized',
       'PassThroughUnavailable',
@@ -825,7 +836,7 @@ describe('problems under /api/v3/* in the document', () => {
         examples += 1;
       }
     }
-    expect(examples).toBe(17);
+    expect(examples).toBe(19);
   });
 
   it('leave every other problem plain: no envelope in /jobs/copy* or operational examples', () => {

@@ -9,7 +9,7 @@ import { unlistedProblems, withUnlisted } from '../../src/http/openapi/unlisted-
 /** The catalog with the codes that are on their way into it. */
 const GROWN_CATALOG = {
   'rate-limited': { status: 429, title: 'Too many requests from this caller' },
-  'request-timeout': { status: 408, title: 'Request body too slow' },
+  'length-required': { status: 411, title: 'Content-Length required' },
   'login-rate-limited': { status: 429, title: 'Too many logins from this address' },
   'auth-rate-limited': { status: 429, title: 'Too many refused tokens from this address' },
 };
@@ -17,7 +17,7 @@ const GROWN_CATALOG = {
 describe('problem codes the prose does not describe yet', () => {
   it('get one response per status, each code an example whose detail is its title', () => {
     const unlisted = unlistedProblems(GROWN_CATALOG, new Set(['rate-limited']));
-    expect([...unlisted.keys()]).toEqual([408, 429]);
+    expect([...unlisted.keys()]).toEqual([411, 429]);
     const tooMany = unlisted.get(429);
     expect(tooMany?.examples).toEqual({
       'login-rate-limited': {
@@ -32,8 +32,8 @@ describe('problem codes the prose does not describe yet', () => {
       },
     });
     expect(tooMany?.headers).toEqual(['Retry-After', 'RateLimit-Policy', 'RateLimit']);
-    expect(unlisted.get(408)?.headers).toEqual(['RateLimit-Policy', 'RateLimit']);
-    expect(unlisted.get(408)?.description).toBe('Request body too slow (`request-timeout`).');
+    expect(unlisted.get(411)?.headers).toEqual(['RateLimit-Policy', 'RateLimit']);
+    expect(unlisted.get(411)?.description).toBe('Content-Length required (`length-required`).');
   });
 
   it('join the response an operation already has at their status', () => {
@@ -58,13 +58,13 @@ describe('problem codes the prose does not describe yet', () => {
 
   it('are documented on the jobs and VSPC operations at their status, in their own problem schema', () => {
     const { pools, byStatus } = assembleProblemResponses({ ...PROBLEMS, ...GROWN_CATALOG });
-    expect(byStatus.jobsList[408]).toBe('Unlisted408');
-    expect(byStatus.jobsOne[408]).toBe('Unlisted408');
-    expect(byStatus.passThrough[408]).toBe('PassThroughUnlisted408');
-    expect(byStatus.token[408]).toBe('PassThroughUnlisted408');
-    expect(Object.keys(pools.Problem.Unlisted408?.examples ?? {})).toEqual(['request-timeout']);
-    expect(Object.keys(pools.VspcProblem.PassThroughUnlisted408?.examples ?? {})).toEqual([
-      'request-timeout',
+    expect(byStatus.jobsList[411]).toBe('Unlisted411');
+    expect(byStatus.jobsOne[411]).toBe('Unlisted411');
+    expect(byStatus.passThrough[411]).toBe('PassThroughUnlisted411');
+    expect(byStatus.token[411]).toBe('PassThroughUnlisted411');
+    expect(Object.keys(pools.Problem.Unlisted411?.examples ?? {})).toEqual(['length-required']);
+    expect(Object.keys(pools.VspcProblem.PassThroughUnlisted411?.examples ?? {})).toEqual([
+      'length-required',
     ]);
     // At a status the operation already answers, they join that response.
     expect(byStatus.jobsList[429]).toBe('TooManyRequests');

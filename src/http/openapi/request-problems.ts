@@ -100,11 +100,37 @@ export const REQUEST_PROBLEMS = {
     headers: ['Allow', ...RATE_LIMIT_HEADERS],
   }),
   PayloadTooLarge: problemResponse({
-    description: 'The request body exceeds `REQUEST_MAX_BODY_BYTES` (`payload-too-large`).',
+    description:
+      'The request body exceeds `REQUEST_MAX_BODY_BYTES` (`payload-too-large`): refused as soon as a declared ' +
+      '`Content-Length` says so (without `100 Continue`), the connection closed.',
     code: 'payload-too-large',
     detail: 'The request body exceeds 1048576 bytes.',
     instance: EXAMPLE_VSPC_PATH,
     headers: RATE_LIMIT_HEADERS,
+  }),
+  RequestTimeout: problemResponse({
+    description:
+      'The request body did not arrive within `REQUEST_BODY_TIMEOUT_MS` of when vspc-proxy began reading it ' +
+      '(`request-timeout`); the connection is closed and VSPC is not called. A request head not received within ' +
+      "`REQUEST_HEADERS_TIMEOUT_MS` gets the same code from Node's parser hook, before any route (without a " +
+      'request id).',
+    code: 'request-timeout',
+    detail: 'The request body was not received within REQUEST_BODY_TIMEOUT_MS (10000 ms).',
+    instance: EXAMPLE_VSPC_PATH,
+    headers: RATE_LIMIT_HEADERS,
+  }),
+  RequestBodiesBusy: problemResponse({
+    description:
+      'The request bodies being received already hold `REQUEST_BODIES_MAX_BYTES` (`request-bodies-busy`): ' +
+      'refused before the body is read (and without `100 Continue`), the connection closed, VSPC not called; ' +
+      'retry after `Retry-After`.',
+    code: 'request-bodies-busy',
+    summary: 'Request bodies busy',
+    detail:
+      'The request bodies being received hold REQUEST_BODIES_MAX_BYTES (33554432) bytes already; retry after 10 s.',
+    instance: EXAMPLE_VSPC_PATH,
+    retryAfterS: 10,
+    headers: ['Retry-After', ...RATE_LIMIT_HEADERS],
   }),
   TooManyItems: problemResponse({
     description:

@@ -19,7 +19,7 @@ import { UPSTREAM_PROBLEMS } from './upstream-problems.js';
  */
 
 const TOO_MANY_REQUESTS = 'Too many requests, for one of these reasons:';
-const SHIELD_REFUSED = "vspc-proxy's shield refused the call to VSPC:";
+const REFUSED_BEFORE_VSPC = 'vspc-proxy refused the request body, or its shield refused the call to VSPC:';
 
 const SINGLE = { ...REQUEST_PROBLEMS, ...UPSTREAM_PROBLEMS };
 
@@ -49,6 +49,7 @@ const VSPC_PROBLEM_RESPONSES = {
   PassThroughUnauthorized: onlyExamples(SINGLE.Unauthorized, 'unauthorized'),
   PassThroughMethodNotAllowed: SINGLE.MethodNotAllowed,
   PassThroughPayloadTooLarge: SINGLE.PayloadTooLarge,
+  PassThroughRequestTimeout: SINGLE.RequestTimeout,
   PassThroughTooManyRequests: sameStatus(
     TOO_MANY_REQUESTS,
     SINGLE.RateLimited,
@@ -67,7 +68,12 @@ const VSPC_PROBLEM_RESPONSES = {
     'upstream-body-too-large',
     'upstream-bad-answer',
   ),
-  PassThroughUnavailable: sameStatus(SHIELD_REFUSED, SINGLE.Unavailable, SINGLE.Overloaded),
+  PassThroughUnavailable: sameStatus(
+    REFUSED_BEFORE_VSPC,
+    SINGLE.RequestBodiesBusy,
+    SINGLE.Unavailable,
+    SINGLE.Overloaded,
+  ),
   PassThroughGatewayTimeout: SINGLE.GatewayTimeout,
 };
 
@@ -118,10 +124,16 @@ const PROBLEMS_BY_STATUS: Record<Family, Record<number, ProblemResponseName | Vs
     400: 'PassThroughBadPath',
     401: 'PassThroughUnauthorized',
     405: 'PassThroughMethodNotAllowed',
+    408: 'PassThroughRequestTimeout',
     413: 'PassThroughPayloadTooLarge',
     ...PASS_THROUGH_SHIELD,
   },
-  token: { 413: 'PassThroughPayloadTooLarge', ...PASS_THROUGH_SHIELD, 429: 'TokenTooManyRequests' },
+  token: {
+    408: 'PassThroughRequestTimeout',
+    413: 'PassThroughPayloadTooLarge',
+    ...PASS_THROUGH_SHIELD,
+    429: 'TokenTooManyRequests',
+  },
   readyz: { 503: 'NotReady' },
   metrics: { 401: 'MetricsUnauthorized', 500: 'Internal' },
   adminGet: { 401: 'AdminUnauthorized', 404: 'NoRoute' },
