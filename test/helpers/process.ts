@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-const TSX = 'node_modules/.bin/tsx';
 const START_TIMEOUT_MS = 15_000;
 
 export interface ProxyProcess {
@@ -14,7 +13,8 @@ export interface ProxyProcess {
 
 /** Runs `src/main.ts` as a real process with only `env` (plus PATH) in its environment. */
 export function spawnProxy(env: Record<string, string>): ProxyProcess {
-  const child = spawn(TSX, ['src/main.ts'], {
+  // One process (tsx as a loader, not as a wrapper that relays signals to a child of its own).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
